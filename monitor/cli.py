@@ -1,0 +1,166 @@
+"""The ``support-monitor`` command line (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from typing import NoReturn
+
+from rich.console import Console
+
+from monitor import __version__, app
+from monitor.config import Config, default_store
+from monitor.console import ConsoleFlags, print_summary, progress_bar
+from monitor.errors import UsageError
+from monitor.events import Event
+from monitor.normalise import normalise
+from monitor.privacy import mask
+from monitor.runner import RunStats
+from monitor.scoring import RuleScorer
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem, exit code 2, no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"support-monitor: error: {message} (see --help)\n")
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="support-monitor",
+        description="Anger and escalation monitor for Chinese customer-support chat streams.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="the main job: read events, write flags",
+                         description="Read message events (JSON Lines), score them, follow "
+                                     "conversations and raise playbook flags.")
+    src = run.add_argument_group("source")
+    src.add_argument("--input", metavar="PATH", help="JSON Lines file, or - for stdin")
+    out = run.add_argument_group("outputs")
+    out.add_argument("--flags-out", metavar="PATH|-",
+                     help="flags as JSON Lines (default: stdout when no other flag output)")
+    out.add_argument("--scores-out", metavar="PATH", help="one line of scores per message")
+    out.add_argument("--dead-letter-out", metavar="PATH",
+                     help="invalid events with their reason")
+    out.add_argument("--store", metavar="URL",
+                     help="SQLite file or SQLAlchemy URL (postgresql://…); 'none' for no store; "
+                          "default $SUPPORT_MONITOR_STORE or ./support-monitor.db")
+    tune = run.add_argument_group("tuning")
+    tune.add_argument("--batch-size", type=_positive_int, default=200, metavar="N")
+    tune.add_argument("--conversation-ttl", type=_positive_int, default=24 * 3600, metavar="SECONDS",
+                      help="forget conversations idle this long in event time (default 86400)")
+    run.add_argument("--quiet", action="store_true", help="no progress and no summary")
+
+    score = sub.add_parser("score", help="scores for single customer messages, as JSON",
+                           description="Print anger, urgency, complaint type and signals of "
+                                       "each TEXT as one JSON object per line.")
+    score.add_argument("texts", nargs="+", metavar="TEXT")
+
+    demo = sub.add_parser("demo", help="the whole pipeline on the bundled sample stream",
+                          description="Replay the bundled sample stream (no services needed), "
+                                      "print the flags and write them to the store.")
+    demo.add_argument("--store", metavar="URL", default="support-monitor-demo.db",
+                      help="where the demo writes (default ./support-monitor-demo.db)")
+    demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "score":
+            return _score(args)
+        return _demo(args)
+    except UsageError as exc:
+        print(f"support-monitor: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _store_arg(value: str | None) -> str | None:
+    if value is None:
+        return default_store()
+    return None if value.lower() == "none" else value
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.input:
+        raise UsageError("run needs --input PATH (or - for stdin)")
+    config = Config(
+        input_path=args.input,
+        flags_out=args.flags_out or ("-" if args.flags_out is None else None),
+        scores_out=args.scores_out,
+        dead_letter_out=args.dead_letter_out,
+        store_url=_store_arg(args.store),
+        batch_size=args.batch_size,
+        conversation_ttl_s=args.conversation_ttl,
+    )
+    err = Console(stderr=True)
+    if args.quiet:
+        app.run(config)
+        return 0
+    stats = _with_progress(config, err)
+    print_summary(err, stats)
+    return 0
+
+
+def _with_progress(config: Config, err: Console) -> RunStats:
+    if not err.is_terminal or config.input_path == "-":
+        return app.run(config)
+    with progress_bar(err) as bar:
+        task = bar.add_task("replay", total=None, msgs=0, rate=0.0)
+
+        def update(stats: RunStats) -> None:
+            done, total = stats.progress
+            bar.update(task, completed=done, total=total, msgs=stats.messages, rate=stats.rate)
+
+        return app.run(config, on_batch=update)
+
+
+def _score(args: argparse.Namespace) -> int:
+    scorer = RuleScorer()
+    for text in args.texts:
+        event = Event("cli", "cli", 0, "customer", text, norm_text=normalise(text))
+        s = scorer.score_event(event)
+        print(json.dumps({
+            "text": mask(text), "anger": s.anger, "urgency": s.urgency,
+            "complaint_type": s.complaint_type,
+            "signals": [{"code": x.code, "detail": x.detail} for x in s.signals],
+            "scorer": scorer.name,
+        }, ensure_ascii=False))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    console = Console()
+    sample = resources.files("monitor") / "data" / "sample_stream.jsonl"
+    with resources.as_file(sample) as path:
+        config = Config(input_path=str(path), flags_out=args.flags_out,
+                        store_url=_store_arg(args.store))
+        console.rule("support-monitor demo: replaying the bundled sample stream")
+        stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
+    print_summary(console, stats)
+    if config.store_url:
+        console.print(f"Flags and scores are in the store: [bold]{config.store_url}[/]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

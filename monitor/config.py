@@ -1,0 +1,35 @@
+"""The one configuration object, built once at start-up from the command line and
+environment. Deeper code receives it (or a part of it) and never reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from monitor.playbook import PlaybookSettings
+
+DEFAULT_STORE = "support-monitor.db"
+ENV_STORE = "SUPPORT_MONITOR_STORE"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a run needs. Frozen: nothing changes it after start-up."""
+
+    input_path: str
+    flags_out: str | None = "-"
+    scores_out: str | None = None
+    dead_letter_out: str | None = None
+    store_url: str | None = DEFAULT_STORE
+    batch_size: int = 200
+    conversation_ttl_s: int = 24 * 3600
+    progress: bool = False
+    playbook: PlaybookSettings = field(default_factory=PlaybookSettings)
+
+
+def default_store(env: Mapping[str, str] | None = None) -> str:
+    """The store URL when ``--store`` is not given: $SUPPORT_MONITOR_STORE or a local file."""
+    env = os.environ if env is None else env
+    return env.get(ENV_STORE) or DEFAULT_STORE

@@ -1,0 +1,95 @@
+"""The processing steps in order, for one batch: parse → normalise → score →
+conversation state → playbook. Sinks and commit are the runner's job (``runner.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.errors import InvalidMessage
+from monitor.events import Event, RawRecord
+from monitor.flags import Flag, Transition
+from monitor.normalise import normalise_event
+from monitor.parse import parse_record
+from monitor.playbook import Playbook
+from monitor.risk import conversation_risk
+from monitor.scoring import MessageScores, Scorer
+from monitor.state import ConversationStates
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    reason: str
+    detail: str
+    record: RawRecord
+
+    def to_json(self) -> dict[str, object]:
+        raw = self.record.value
+        return {
+            "reason": self.reason,
+            "detail": self.detail,
+            "raw": raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw,
+            "source": self.record.source,
+            self.record.position_kind: self.record.position,
+            **({"partition": self.record.partition} if self.record.partition is not None else {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    event: Event
+    scores: MessageScores
+    conversation_risk: float
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Everything one batch produced; sinks take what they need from it."""
+
+    processed: list[Processed] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    duplicates: int = 0
+
+
+class Pipeline:
+    """Runs the steps over a batch. Holds the conversation state between batches."""
+
+    def __init__(self, scorer: Scorer, states: ConversationStates, playbook: Playbook) -> None:
+        self.scorer = scorer
+        self.states = states
+        self.playbook = playbook
+
+    def process(self, records: list[RawRecord]) -> BatchResult:
+        result = BatchResult()
+        events: list[Event] = []
+        batch_ids: set[tuple[str, str]] = set()
+        for record in records:
+            try:
+                event = parse_record(record)
+            except InvalidMessage as exc:
+                result.dead_letters.append(DeadLetter(exc.reason, exc.detail, record))
+                continue
+            key = (event.conversation_id, event.message_id)
+            if key in batch_ids or self.states.is_duplicate(event):
+                result.duplicates += 1  # the idempotency key: processed once
+                continue
+            batch_ids.add(key)
+            events.append(normalise_event(event))
+
+        # Scoring is batched: trained models vectorise a whole batch at once.
+        for event, scores in zip(events, self.scorer.score_batch(events), strict=True):
+            state = self.states.update(event, scores)
+            risk = conversation_risk(state)
+            decision = self.playbook.evaluate(event, scores, state, risk)
+            result.processed.append(Processed(event, scores, risk))
+            result.flags.extend(decision.flags)
+            result.transitions.extend(decision.transitions)
+
+        for gone in self.states.expire():
+            result.transitions.extend(
+                Transition(f.flag_id, "resolved", self.states.watermark_ms, "conversation_expired")
+                for f in gone.open_flags.values()
+            )
+        return result

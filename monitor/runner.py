@@ -1,0 +1,105 @@
+"""The run loop: for each batch, process, write to every sink, flush every sink,
+then commit the batch at the source (quix-streams order: outputs before offsets).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from monitor.errors import Backpressure
+from monitor.pipeline import BatchResult, Pipeline
+from monitor.sinks import Sink
+from monitor.sources import Source
+
+MAX_BACKPRESSURE_WAIT_S = 300.0
+
+
+@dataclass(slots=True)
+class RunStats:
+    messages: int = 0
+    by_role: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    batches: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    elapsed_s: float = 0.0
+    progress: tuple[int, int | None] = (0, None)  # (done, total) as the source counts it
+
+    def add(self, batch: BatchResult) -> None:
+        self.batches += 1
+        self.messages += len(batch.processed)
+        self.by_role.update(p.event.role for p in batch.processed)
+        self.flags.update(f.kind for f in batch.flags)
+        self.dead_letters.update(d.reason for d in batch.dead_letters)
+        self.duplicates += batch.duplicates
+        self.elapsed_s = time.perf_counter() - self.started
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def flush_all(sinks: Sequence[Sink], sleep: Callable[[float], None] = time.sleep) -> None:
+    """Flush every sink; on backpressure pause and retry, up to a bound, then fail loudly."""
+    for sink in sinks:
+        waited = 0.0
+        while True:
+            try:
+                sink.flush()
+                break
+            except Backpressure as bp:
+                if waited >= MAX_BACKPRESSURE_WAIT_S:
+                    raise
+                sleep(bp.retry_after_s)
+                waited += bp.retry_after_s
+
+
+class Runner:
+    """Drives a source through the pipeline into the sinks until the input ends or SIGTERM."""
+
+    def __init__(self, source: Source, pipeline: Pipeline, sinks: Sequence[Sink],
+                 batch_size: int, on_batch: Callable[[RunStats], None] | None = None) -> None:
+        self.source = source
+        self.pipeline = pipeline
+        self.sinks = sinks
+        self.batch_size = batch_size
+        self.on_batch = on_batch
+        self.stats = RunStats()
+        self._stopping = False
+
+    def stop(self, *_: object) -> None:
+        """Finish the current batch, flush, commit and return (SIGTERM/SIGINT)."""
+        self._stopping = True
+        stop = getattr(self.source, "stop", None)
+        if stop is not None:
+            stop()
+
+    def run(self) -> RunStats:
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            for records in self.source.batches(self.batch_size):
+                result = self.pipeline.process(records)
+                for sink in self.sinks:
+                    sink.write(result)
+                flush_all(self.sinks)
+                self.source.commit(records)
+                self.stats.add(result)
+                self.stats.progress = self.source.progress()
+                if self.on_batch:
+                    self.on_batch(self.stats)
+                if self._stopping:
+                    break
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        self.stats.elapsed_s = time.perf_counter() - self.stats.started
+        return self.stats
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop()

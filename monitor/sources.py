@@ -1,0 +1,110 @@
+"""Where raw records come from. The file/stdin source lives here; Kafka joins later.
+
+A source yields small batches and is told, after the batch's outputs are flushed,
+that the batch may be committed.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import stat
+import sys
+from collections.abc import Iterator
+from typing import BinaryIO, Protocol
+
+from monitor.events import RawRecord
+
+
+class Source(Protocol):
+    """A stream of raw records in batches, with commit after the batch is safely written."""
+
+    def batches(self, max_size: int) -> Iterator[list[RawRecord]]: ...
+
+    def commit(self, batch: list[RawRecord]) -> None: ...
+
+    def progress(self) -> tuple[int, int | None]:
+        """(done, total) in the source's own unit, total None when unknown."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class JsonLinesSource:
+    """JSON Lines from a file, or from stdin (``-``) where a batch is cut when input pauses."""
+
+    def __init__(self, path: str, idle_cut_s: float = 0.2) -> None:
+        self.name = "stdin" if path == "-" else path
+        self._stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+        self._idle_cut_s = idle_cut_s
+        self.total_bytes: int | None = None if path == "-" else os.fstat(self._stream.fileno()).st_size
+        self.bytes_read = 0
+        self.committed_line = 0
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Stop reading at the next pause in the input (used on SIGTERM)."""
+        self._stopping = True
+
+    def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
+        batch: list[RawRecord] = []
+        for number, line in self._lines():
+            if line is None:  # input paused: hand over what we have
+                if batch:
+                    yield batch
+                    batch = []
+                continue
+            self.bytes_read += len(line)
+            if not line.strip():
+                continue  # blank lines are not events
+            batch.append(RawRecord(line.rstrip(b"\r\n"), self.name, number, "line"))
+            if len(batch) >= max_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _lines(self) -> Iterator[tuple[int, bytes | None]]:
+        number = 0
+        if self._stream is not sys.stdin.buffer or not self._is_pipe_or_tty():
+            for number, line in enumerate(self._stream, start=1):
+                yield number, line
+            return
+        # Live stdin: read what is there; when nothing arrives for a moment, cut the batch
+        # so flags are not held back waiting for a full batch.
+        fd = self._stream.fileno()
+        buf = b""
+        while not self._stopping:
+            ready, _, _ = select.select([fd], [], [], self._idle_cut_s)
+            if not ready:
+                yield number, None
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                number += 1
+                yield number, line + b"\n"
+        if buf:
+            yield number + 1, buf
+
+    def _is_pipe_or_tty(self) -> bool:
+        try:
+            mode = os.fstat(self._stream.fileno()).st_mode
+            return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+        except (OSError, ValueError):
+            return False
+
+    def commit(self, batch: list[RawRecord]) -> None:
+        # A file has no broker to commit to; remember how far outputs are safe.
+        if batch:
+            self.committed_line = batch[-1].position
+
+    def progress(self) -> tuple[int, int | None]:
+        return self.bytes_read, self.total_bytes
+
+    def close(self) -> None:
+        if self._stream is not sys.stdin.buffer:
+            self._stream.close()
