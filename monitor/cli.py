@@ -105,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("run needs --input PATH (or - for stdin)")
     config = Config(
         input_path=args.input,
-        flags_out=args.flags_out or ("-" if args.flags_out is None else None),
+        flags_out=args.flags_out or "-",
         scores_out=args.scores_out,
         dead_letter_out=args.dead_letter_out,
         store_url=_store_arg(args.store),

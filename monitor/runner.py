@@ -76,9 +76,7 @@ class Runner:
     def stop(self, *_: object) -> None:
         """Finish the current batch, flush, commit and return (SIGTERM/SIGINT)."""
         self._stopping = True
-        stop = getattr(self.source, "stop", None)
-        if stop is not None:
-            stop()
+        self.source.stop()
 
     def run(self) -> RunStats:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}

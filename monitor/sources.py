@@ -27,6 +27,10 @@ class Source(Protocol):
         """(done, total) in the source's own unit, total None when unknown."""
         ...
 
+    def stop(self) -> None:
+        """Stop at the next safe point; ``batches`` then ends."""
+        ...
+
     def close(self) -> None: ...
 
 
