@@ -9,7 +9,6 @@ punctuation runs are kept: they carry emotion (PLAYBOOK §2).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import lru_cache
 
 import opencc
@@ -42,4 +41,7 @@ def normalise(text: str) -> str:
 
 def normalise_event(event: Event) -> Event:
     """The event with ``norm_text`` filled in."""
-    return replace(event, norm_text=normalise(event.text))
+    # A direct constructor call: dataclasses.replace was 12 % of pipeline time in profiles.
+    e = event
+    return Event(e.conversation_id, e.message_id, e.ts_ms, e.role, e.text, e.channel, e.agent_id,
+                 e.customer_id, e.queue, e.extra, normalise(e.text))
