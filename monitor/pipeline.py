@@ -11,7 +11,7 @@ from monitor.events import Event, RawRecord
 from monitor.flags import Flag, Transition
 from monitor.normalise import normalise_event
 from monitor.parse import parse_record
-from monitor.playbook import Playbook
+from monitor.playbook import Decision, Playbook
 from monitor.risk import conversation_risk
 from monitor.scoring import MessageScores, Scorer
 from monitor.state import ConversationStates
@@ -80,16 +80,32 @@ class Pipeline:
 
         # Scoring is batched: trained models vectorise a whole batch at once.
         for event, scores in zip(events, self.scorer.score_batch(events), strict=True):
+            # Timers fire per event, not per batch, so flags do not depend on batch size.
+            if event.ts_ms > self.states.watermark_ms:
+                self._collect(result, self.playbook.fire_timers(event.ts_ms, self.states))
             state = self.states.update(event, scores)
             risk = conversation_risk(state)
             decision = self.playbook.evaluate(event, scores, state, risk)
             result.processed.append(Processed(event, scores, risk))
-            result.flags.extend(decision.flags)
-            result.transitions.extend(decision.transitions)
+            self._collect(result, decision)
 
+        self._collect(result, self.playbook.fire_timers(self.states.watermark_ms, self.states))
         for gone in self.states.expire():
             result.transitions.extend(
                 Transition(f.flag_id, "resolved", self.states.watermark_ms, "conversation_expired")
                 for f in gone.open_flags.values()
             )
         return result
+
+    def advance_clock(self, now_ms: int) -> BatchResult:
+        """Fire due timers of a live source whose stream is idle (wall clock as watermark)."""
+        result = BatchResult()
+        if now_ms > self.states.watermark_ms:
+            self.states.watermark_ms = now_ms
+            self._collect(result, self.playbook.fire_timers(now_ms, self.states))
+        return result
+
+    @staticmethod
+    def _collect(result: BatchResult, decision: Decision) -> None:
+        result.flags.extend(decision.flags)
+        result.transitions.extend(decision.transitions)

@@ -1,12 +1,17 @@
-"""Step 5: the playbook — decide which flags a scored message raises (PLAYBOOK §4).
+"""Step 5: the playbook — which flags a scored message raises (PLAYBOOK §4).
 
-First version: ``escalate_supervisor`` (explicit supervisor request, legal /
-regulator / media threats, insults), ``handle_emotion_first`` (high or sharply
-rising anger the agent has not acknowledged) and ``urgent`` (high urgency).
+- ``escalate_supervisor``: supervisor request, legal / regulator / media threats,
+  insults, law-citing, still out of control after the agent's de-escalation attempts,
+  repeat contact with anger, a badly breached response time with an angry customer.
+- ``handle_emotion_first``: high or sharply rising anger the agent has not acknowledged.
+- ``urgent``: high urgency.
+- ``agent_coaching``: taboo phrases, mechanical replies or jokes to an upset customer,
+  no empathy after anger, response-time targets missed (also when no reply comes:
+  event-time timers, see ``timers.py``).
 
-Episodes: a kind is raised once per episode. It is raised again only at a higher
-severity, or after the conversation has calmed (``calm_turns`` calm customer
-messages in a row), which resolves the open flags and starts a new episode.
+Episodes: a kind is raised once per episode; again only at a higher severity, or after
+the conversation has calmed (``calm_turns`` calm customer messages in a row), which
+resolves the open flags and starts a new episode.
 """
 
 from __future__ import annotations
@@ -14,25 +19,34 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from monitor import suggestions as sg
+from monitor.coaching import COACHING_REF, RESPONSE_REF, agent_reasons, suggestion_for
 from monitor.events import Event
 from monitor.flags import SEVERITY_RANK, Flag, Kind, Reason, Severity, Transition, flag_id_for
 from monitor.privacy import excerpt
+from monitor.risk import conversation_risk
 from monitor.scoring import MessageScores
-from monitor.state import ConversationState, OpenFlag
+from monitor.state import ConversationState, ConversationStates, OpenFlag
+from monitor.timers import Timer, Timers
 
 
 @dataclass(frozen=True, slots=True)
 class PlaybookSettings:
-    """Thresholds a support operations lead may tune."""
+    """Thresholds and targets a support operations lead may tune."""
 
     anger_high: float = 0.5
     anger_critical: float = 0.75
     anger_rise: float = 0.3
     anger_rise_min: float = 0.35
+    upset: float = 0.35  # customer counts as upset for coaching and breach rules
     calm: float = 0.25
     calm_turns: int = 2
     urgency_high: float = 0.5
     urgency_critical: float = 0.8
+    out_of_control_attempts: int = 2
+    first_reply_target_s: float = 60.0
+    reply_target_s: float = 180.0
+    badly_breached_s: float = 600.0
 
 
 @dataclass(slots=True)
@@ -41,114 +55,92 @@ class Decision:
     transitions: list[Transition] = field(default_factory=list)
 
 
-# (suggestion, playbook_ref) per trigger. Written for agents and supervisors on the floor.
-_EMOTION_FIRST = (
-    "客户情绪激动：先处理情绪，再处理事情。下一条回复先不要解释原因或争辩，"
-    "先真诚致歉并表达理解（例如“非常抱歉给您带来不便，您的心情我非常理解”），"
-    "让客户把话说完，等情绪缓和后再确认问题细节。",
-    "seed 003 · 7A (Accept·Apologize·Acknowledge); seed 000 §3.4",
-)
-_ESCALATE: dict[str, tuple[str, str]] = {
-    "supervisor_request": (
-        "客户要求找主管/升级处理：请主管尽快接手。接手前坐席先告诉客户诉求已记录、"
-        "主管将在几分钟内联系，不要推诿或反复解释。",
-        "seed 003 · 要求升级投诉",
-    ),
-    "legal_threat": (
-        "客户提到法律途径：请主管介入。不要与客户争论法律问题；按投诉流程受理并记录"
-        "（5W1H），给出明确的处理方案和回复时间。",
-        "seed 003 · 法律型客户; seed 002 §4.2",
-    ),
-    "regulator_threat": (
-        "客户提到向12315/消协等监管部门投诉：请主管介入，正面受理，记录诉求，"
-        "给出处理方案和明确时限，并安排跟进回访。",
-        "seed 003 · 法律型客户; seed 002 §4.2",
-    ),
-    "media_threat": (
-        "客户提到曝光/媒体：请主管介入，优先处理。先致歉并表示重视，给出具体方案和时限，"
-        "避免任何承诺以外的说法。",
-        "seed 003 · 要求升级投诉; seed 001 ch.5",
-    ),
-    "cites_law": (
-        "客户引用法律条款（法律型客户）：请主管或熟悉规则的同事把关答复。按规定说明处理方案，"
-        "不要与客户争论条文，给出明确的办理时间。",
-        "seed 003 · 法律型客户",
-    ),
-    "insult": (
-        "客户情绪失控并出现辱骂：坐席保持冷静、不回击；多用简单的封闭式问题、放慢节奏。"
-        "如客户仍然失控，请主管接手。",
-        "seed 003 · 完全失控的客户",
-    ),
-}
-_ESCALATE_ORDER = ("legal_threat", "regulator_threat", "media_threat", "supervisor_request",
-                   "insult", "cites_law")
-_CRITICAL_TRIGGERS = frozenset({"legal_threat", "regulator_threat", "media_threat"})
-_URGENT = (
-    "客户需求紧急：优先处理本会话。回复里给出具体的时间承诺（例如“我现在就为您加急，"
-    "今天18点前给您回复处理结果”），随后立即行动并按时跟进。",
-    "seed 001 ch.5 (生日礼物案例); seed 001 ch.7",
-)
-_REASON_LABELS = {
-    "supervisor_request": "要求找主管/升级",
-    "legal_threat": "提到法律途径",
-    "cites_law": "引用法律条款",
-    "regulator_threat": "提到监管部门",
-    "media_threat": "提到曝光/媒体",
-    "insult": "辱骂",
-    "anger_words": "愤怒用语",
-    "punctuation_run": "连续标点",
-    "shouting_caps": "大写字母",
-    "anger_emoticon": "愤怒表情",
-    "repeat_contact": "重复来电/反复未解决",
-    "deadline": "时间紧迫",
-    "occasion": "特殊场合",
-    "money_at_risk": "资金/账户风险",
-    "health_safety": "健康/安全",
-    "long_wait": "已等待很久",
-}
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    kind: Kind
+    severity: Severity
+    reasons: tuple[Reason, ...]
+    suggestion: str
+    ref: str
 
 
-def _reason(code: str, detail: str) -> Reason:
-    label = _REASON_LABELS.get(code)
-    return Reason(code, f"{label}：{detail}" if label else detail)
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    """The message a flag is about (for timers: the customer message left waiting)."""
+
+    conversation_id: str
+    message_id: str
+    ts_ms: int
+    text: str
+    channel: str
+    queue: str | None
+    agent_id: str | None
 
 
 class Playbook:
-    """Turns one scored event plus its conversation state into flags and transitions."""
+    """Turns scored events and conversation state into flags and lifecycle transitions."""
 
     def __init__(self, settings: PlaybookSettings) -> None:
         self.settings = settings
+        self.timers = Timers()
 
-    def evaluate(
-        self, event: Event, scores: MessageScores, state: ConversationState, risk: float
-    ) -> Decision:
+    def evaluate(self, event: Event, scores: MessageScores, state: ConversationState,
+                 risk: float) -> Decision:
         decision = Decision()
+        trigger = _Trigger(event.conversation_id, event.message_id, event.ts_ms, event.text,
+                           event.channel, event.queue, event.agent_id)
         if event.role == "agent":
             self._on_agent(event, state, decision)
+            coaching = self._coaching(scores, state)
+            if coaching:
+                self._raise(coaching, trigger, state.last_anger, state.urgency_peak, state, risk,
+                            decision)
             return decision
         if event.role != "customer":
             return decision
-        candidates = [c for c in (self._escalation(scores), self._emotion(scores, state),
+        if state.waiting_message_id == event.message_id:
+            self._schedule(state)
+        candidates = [c for c in (self._escalation(scores, state), self._emotion(scores, state),
                                   self._urgency(scores)) if c is not None]
         if not candidates and state.calm_streak >= self.settings.calm_turns:
             self._close_episode(state, event.ts_ms, decision)
             return decision
-        for kind, severity, reasons, (suggestion, ref) in candidates:
-            self._raise(kind, severity, reasons, suggestion, ref, event, scores, state, risk,
-                        decision)
+        for candidate in candidates:
+            self._raise(candidate, trigger, scores.anger, scores.urgency, state, risk, decision)
         return decision
 
-    # --- rules -------------------------------------------------------------------------
-    def _escalation(self, scores: MessageScores) -> _Candidate | None:
-        by_code = {s.code: s.detail for s in scores.signals}
-        triggers = [c for c in _ESCALATE_ORDER if c in by_code]
+    def fire_timers(self, watermark_ms: int, states: ConversationStates) -> Decision:
+        """Response-time rules for customers still waiting at ``watermark_ms`` (event time)."""
+        decision = Decision()
+        for timer in self.timers.due(watermark_ms):
+            state = states.get(timer.conversation_id)
+            if state is None or state.waiting_since_ms != timer.waiting_since_ms:
+                continue  # answered meanwhile, or the conversation expired
+            waited = (timer.due_ms - timer.waiting_since_ms) / 1000
+            trigger = _Trigger(state.conversation_id, timer.message_id, timer.waiting_since_ms,
+                               state.waiting_text, state.channel, state.queue, None)
+            candidate = self._timer_candidate(timer.rule, waited, state)
+            if candidate is not None:
+                self._raise(candidate, trigger, state.last_anger, state.urgency_peak, state,
+                            conversation_risk(state), decision)
+        return decision
+
+    # --- customer rules ----------------------------------------------------------------
+    def _escalation(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
+        s = self.settings
+        by_code = {x.code: x.detail for x in scores.signals}
+        if scores.anger >= s.anger_high and state.acknowledgements >= s.out_of_control_attempts:
+            by_code["out_of_control"] = (f"坐席已安抚 {state.acknowledgements} 次，"
+                                         f"愤怒分仍为 {scores.anger:.2f}")
+        if "repeat_contact" in by_code and scores.anger >= s.upset:
+            by_code["repeat_angry"] = by_code["repeat_contact"]
+        triggers = [c for c in sg.ESCALATE_ORDER if c in by_code]
         if not triggers:
             return None
-        critical = (bool(_CRITICAL_TRIGGERS & set(triggers))
-                    or scores.anger >= self.settings.anger_critical)
-        reasons = tuple(_reason(c, by_code[c]) for c in triggers)
-        return ("escalate_supervisor", "critical" if critical else "warning", reasons,
-                _ESCALATE[triggers[0]])
+        critical = bool(sg.CRITICAL_TRIGGERS & set(triggers)) or scores.anger >= s.anger_critical
+        suggestion, ref = sg.ESCALATE[triggers[0]]
+        return _Candidate("escalate_supervisor", "critical" if critical else "warning",
+                          tuple(Reason(c, sg.label(c, by_code[c])) for c in triggers), suggestion, ref)
 
     def _emotion(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
         s = self.settings
@@ -160,55 +152,83 @@ class Playbook:
         reasons = [Reason("anger_high" if high else "anger_rising",
                           f"愤怒分 {scores.anger:.2f}" if high else
                           f"愤怒分由 {state.prev_anger_ewma:.2f} 升至 {scores.anger:.2f}")]
-        reasons += [_reason(x.code, x.detail) for x in scores.signals
+        reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
                     if x.code in ("anger_words", "punctuation_run", "shouting_caps",
                                   "anger_emoticon", "repeat_contact")]
         if state.unacked_angry_turns > 1:
             reasons.append(Reason("not_acknowledged",
                                   f"客户已连续 {state.unacked_angry_turns} 次表达不满，坐席尚未安抚"))
         severity: Severity = "critical" if scores.anger >= s.anger_critical else "warning"
-        return ("handle_emotion_first", severity, tuple(reasons), _EMOTION_FIRST)
+        return _Candidate("handle_emotion_first", severity, tuple(reasons), *sg.EMOTION_FIRST)
 
     def _urgency(self, scores: MessageScores) -> _Candidate | None:
         s = self.settings
         if scores.urgency < s.urgency_high:
             return None
         reasons = [Reason("urgency_high", f"紧急度 {scores.urgency:.2f}")]
-        reasons += [_reason(x.code, x.detail) for x in scores.signals
+        reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
                     if x.code in ("deadline", "occasion", "money_at_risk", "health_safety",
                                   "long_wait")]
         severity: Severity = "critical" if scores.urgency >= s.urgency_critical else "warning"
-        return ("urgent", severity, tuple(reasons), _URGENT)
+        return _Candidate("urgent", severity, tuple(reasons), *sg.URGENT)
+
+    # --- agent rules and timers --------------------------------------------------------
+    def _coaching(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
+        s = self.settings
+        upset = state.last_anger >= s.upset or "handle_emotion_first" in state.open_flags
+        found = agent_reasons(scores, state, upset=upset, anger_high=s.anger_high,
+                              first_reply_target_s=s.first_reply_target_s,
+                              reply_target_s=s.reply_target_s)
+        if found is None:
+            return None
+        reasons, severity = found
+        slow_only = all(r.code.startswith("slow_") for r in reasons)
+        return _Candidate("agent_coaching", severity, reasons, suggestion_for(reasons),
+                          RESPONSE_REF if slow_only else COACHING_REF)
+
+    def _schedule(self, state: ConversationState) -> None:
+        s = self.settings
+        since, mid = state.waiting_since_ms, state.waiting_message_id
+        assert since is not None and mid is not None
+        target = s.first_reply_target_s if state.agent_turns == 0 else s.reply_target_s
+        self.timers.add(Timer(since + int(target * 1000), state.conversation_id, since, mid, "no_reply"))
+        self.timers.add(Timer(since + int(s.badly_breached_s * 1000), state.conversation_id, since,
+                              mid, "badly_breached"))
+
+    def _timer_candidate(self, rule: str, waited_s: float,
+                         state: ConversationState) -> _Candidate | None:
+        s = self.settings
+        upset = state.anger_ewma >= s.upset or state.last_anger >= s.anger_high
+        if rule == "badly_breached":
+            if not upset:
+                return None
+            suggestion, ref = sg.ESCALATE["response_breach_angry"]
+            detail = f"客户已等待 {waited_s:.0f} 秒未获回复，愤怒分 {state.last_anger:.2f}"
+            reason = Reason("response_breach_angry", sg.label("response_breach_angry", detail))
+            return _Candidate("escalate_supervisor", "warning", (reason,), suggestion, ref)
+        reason = Reason("no_reply", f"客户已等待 {waited_s:.0f} 秒，坐席尚未回复")
+        return _Candidate("agent_coaching", "warning" if upset else "info", (reason,),
+                          suggestion_for((reason,)), RESPONSE_REF)
 
     # --- episodes ----------------------------------------------------------------------
-    def _raise(self, kind: Kind, severity: Severity, reasons: tuple[Reason, ...],
-               suggestion: str, ref: str, event: Event, scores: MessageScores,
+    def _raise(self, c: _Candidate, t: _Trigger, anger: float, urgency: float,
                state: ConversationState, risk: float, decision: Decision) -> None:
-        current = state.open_flags.get(kind)
-        if current is not None and SEVERITY_RANK[current.severity] >= SEVERITY_RANK[severity]:
+        current = state.open_flags.get(c.kind)
+        if current is not None and SEVERITY_RANK[current.severity] >= SEVERITY_RANK[c.severity]:
             return  # same episode, nothing new to say
         if current is not None:  # superseded by a more severe flag of the same kind
-            decision.transitions.append(
-                Transition(current.flag_id, "resolved", event.ts_ms, "superseded"))
+            decision.transitions.append(Transition(current.flag_id, "resolved", t.ts_ms, "superseded"))
         flag = Flag(
-            flag_id=flag_id_for(event.conversation_id, event.message_id, kind, severity),
-            conversation_id=event.conversation_id,
-            message_id=event.message_id,
-            ts_ms=event.ts_ms,
+            flag_id=flag_id_for(t.conversation_id, t.message_id, c.kind, c.severity),
+            conversation_id=t.conversation_id, message_id=t.message_id, ts_ms=t.ts_ms,
             raised_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            kind=kind,
-            severity=severity,
-            scores={"anger": scores.anger, "urgency": scores.urgency, "conversation_risk": risk},
-            reasons=reasons,
-            suggestion=suggestion,
-            playbook_ref=ref,
-            excerpt=excerpt(event.text),
-            complaint_type=scores.complaint_type or state.complaint_type,
-            channel=event.channel,
-            queue=event.queue,
-            agent_id=event.agent_id,
+            kind=c.kind, severity=c.severity,
+            scores={"anger": anger, "urgency": urgency, "conversation_risk": risk},
+            reasons=c.reasons, suggestion=c.suggestion, playbook_ref=c.ref,
+            excerpt=excerpt(t.text), complaint_type=state.complaint_type,
+            channel=t.channel, queue=t.queue, agent_id=t.agent_id,
         )
-        state.open_flags[kind] = OpenFlag(flag.flag_id, severity)
+        state.open_flags[c.kind] = OpenFlag(flag.flag_id, c.severity)
         decision.flags.append(flag)
 
     def _on_agent(self, event: Event, state: ConversationState, decision: Decision) -> None:
@@ -223,6 +243,3 @@ class Playbook:
         for flag in state.open_flags.values():
             decision.transitions.append(Transition(flag.flag_id, "resolved", ts_ms, "calmed"))
         state.open_flags.clear()
-
-
-_Candidate = tuple[Kind, Severity, tuple[Reason, ...], tuple[str, str]]

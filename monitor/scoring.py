@@ -91,6 +91,14 @@ _COMPLAINT_RE = {k: re.compile(_alternation(v)) for k, v in lx.COMPLAINT_TYPES.i
 _URGENCY_NEG_RE = re.compile(_alternation(lx.URGENCY_NEGATIONS))
 _EMPATHY_RE = re.compile(_alternation(lx.AGENT_EMPATHY))
 _APOLOGY_RE = re.compile(_alternation(lx.AGENT_APOLOGY))
+_AGENT_TABOOS = {
+    "taboo_challenge": re.compile(_alternation(lx.AGENT_TABOO_CHALLENGE)),
+    "taboo_cold": re.compile(_alternation(lx.AGENT_TABOO_COLD)),
+    "slang": re.compile(_alternation(lx.AGENT_SLANG)),
+    "joking": re.compile(_alternation(lx.AGENT_JOKES)),
+}
+_CLOSING = re.compile(f"(?:{_alternation(lx.CUSTOMER_CLOSING)})+")
+_TRIM = re.compile(r"[\s。.!！~～,，、]+")
 _BANG_RUN = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|(?:[?？][!！]|[!！][?？])")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _CAPS_OK = frozenset({"APP", "VIP", "SKU", "PDF", "USB", "WIFI", "SIM", "GPS", "CEO", "OK",
@@ -168,6 +176,8 @@ class RuleScorer:
         if "urgency_negated" in matched:
             urgency = round(urgency * 0.3, 4)
 
+        if _CLOSING.fullmatch(_TRIM.sub("", low)):
+            matched["closing"] = {text.strip(): 0.0}
         signals = tuple(Signal(code, "、".join(terms)) for code, terms in matched.items())
         return MessageScores(anger, urgency, complaint_type(low), signals)
 
@@ -183,10 +193,17 @@ def complaint_type(text: str) -> str | None:
 
 
 def agent_signals(text: str) -> tuple[Signal, ...]:
-    """Whether an agent message acknowledges the customer's emotion (000 §2.3, 003 7A)."""
+    """Acknowledgement of the customer's emotion (000 §2.3, 003 7A) and agent taboos (§3)."""
+    low = text.lower()
     out = []
-    if m := _EMPATHY_RE.search(text):
+    if m := _EMPATHY_RE.search(low):
         out.append(Signal("agent_empathy", m.group(0)))
-    if m := _APOLOGY_RE.search(text.lower()):
+    if m := _APOLOGY_RE.search(low):
         out.append(Signal("agent_apology", m.group(0)))
+    for code, pattern in _AGENT_TABOOS.items():
+        if m := pattern.search(low):
+            out.append(Signal(code, m.group(0)))
+    bare = _TRIM.sub("", low)
+    if bare in lx.AGENT_MECHANICAL:
+        out.append(Signal("mechanical_reply", text.strip()))
     return tuple(out)

@@ -32,6 +32,8 @@ class ConversationState:
 
     conversation_id: str
     last_ts_ms: int
+    channel: str = "chat"
+    queue: str | None = None
     customer_turns: int = 0
     agent_turns: int = 0
     anger_ewma: float = 0.0
@@ -39,8 +41,14 @@ class ConversationState:
     last_anger: float = 0.0
     prev_anger_ewma: float = 0.0
     urgency_peak: float = 0.0
-    # When the oldest customer message still waiting for an agent reply was sent.
+    # The oldest customer message still waiting for an agent reply: when, and which.
     waiting_since_ms: int | None = None
+    waiting_message_id: str | None = None
+    waiting_text: str = ""  # kept for the excerpt of a response-time flag; masked then
+    # The agent's latest reply: how long the customer had waited, and whether the emotion
+    # had been acknowledged before it (for the coaching rules).
+    last_reply_wait_s: float | None = None
+    ack_before_reply: bool = False
     first_customer_ts_ms: int | None = None
     first_reply_s: float | None = None
     # Agent acknowledged the emotion (empathy/apology) since the last angry customer turn.
@@ -81,7 +89,7 @@ class ConversationStates:
         """Fold one scored event into its conversation's state and return the state."""
         state = self._by_id.get(event.conversation_id)
         if state is None:
-            state = ConversationState(event.conversation_id, event.ts_ms)
+            state = ConversationState(event.conversation_id, event.ts_ms, event.channel, event.queue)
             self._by_id[event.conversation_id] = state
         else:
             self._by_id.move_to_end(event.conversation_id)
@@ -98,8 +106,10 @@ class ConversationStates:
         s.customer_turns += 1
         if s.first_customer_ts_ms is None:
             s.first_customer_ts_ms = event.ts_ms
-        if s.waiting_since_ms is None:
+        if s.waiting_since_ms is None and "closing" not in scores.codes():
             s.waiting_since_ms = event.ts_ms
+            s.waiting_message_id = event.message_id
+            s.waiting_text = event.text
         s.prev_anger_ewma = s.anger_ewma
         s.anger_ewma = EWMA_ALPHA * scores.anger + (1 - EWMA_ALPHA) * s.anger_ewma
         s.anger_peak = max(s.anger_peak, scores.anger)
@@ -122,7 +132,12 @@ class ConversationStates:
         s.agent_turns += 1
         if s.first_reply_s is None and s.first_customer_ts_ms is not None:
             s.first_reply_s = max(0.0, (event.ts_ms - s.first_customer_ts_ms) / 1000)
+        s.last_reply_wait_s = (None if s.waiting_since_ms is None
+                               else max(0.0, (event.ts_ms - s.waiting_since_ms) / 1000))
+        s.ack_before_reply = s.acknowledged
         s.waiting_since_ms = None
+        s.waiting_message_id = None
+        s.waiting_text = ""
         codes = scores.codes()
         if "agent_empathy" in codes or "agent_apology" in codes:
             s.acknowledged = True
