@@ -55,7 +55,7 @@ def test_customer_left_waiting_is_flagged_without_a_next_message() -> None:
     p = pipeline()
     first = p.process(records([("customer", "发票怎么开？")], cid="waiting"))
     assert coaching(first) == []  # nothing is late yet
-    later = p.process(records([("customer", "你好")], cid="other", start_ms=first.processed[0].event.ts_ms + 90_000))
+    later = p.process(records([("customer", "你好")], cid="other", start_ms=T0 + 90_000))
     late = coaching(later)
     assert [(f.conversation_id, f.message_id) for f in late] == [("waiting", "m1")]
     assert late[0].reasons[0].code == "no_reply"
