@@ -98,9 +98,15 @@ class Pipeline:
         return result
 
     def advance_clock(self, now_ms: int) -> BatchResult:
-        """Fire due timers of a live source whose stream is idle (wall clock as watermark)."""
+        """Fire due timers of a live source whose stream is idle (wall clock as watermark).
+
+        Only when the stream is live, i.e. its event time is within the conversation TTL
+        of the wall clock: a replay of old events never has timers fired by the clock,
+        so it gives the same flags as the live run did.
+        """
         result = BatchResult()
-        if now_ms > self.states.watermark_ms:
+        live = 0 < now_ms - self.states.watermark_ms < self.states.ttl_ms
+        if live:
             self.states.watermark_ms = now_ms
             self._collect(result, self.playbook.fire_timers(now_ms, self.states))
         return result

@@ -82,11 +82,15 @@ class Runner:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             for records in self.source.batches(self.batch_size):
-                result = self.pipeline.process(records)
+                if not records:  # idle live input: let the wall clock fire reply timers
+                    result = self.pipeline.advance_clock(int(time.time() * 1000))
+                else:
+                    result = self.pipeline.process(records)
                 for sink in self.sinks:
                     sink.write(result)
                 flush_all(self.sinks)
-                self.source.commit(records)
+                if records:
+                    self.source.commit(records)
                 self.stats.add(result)
                 self.stats.progress = self.source.progress()
                 if self.on_batch:

@@ -19,7 +19,9 @@ from monitor.events import RawRecord
 class Source(Protocol):
     """A stream of raw records in batches, with commit after the batch is safely written."""
 
-    def batches(self, max_size: int) -> Iterator[list[RawRecord]]: ...
+    def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
+        """Batches of up to ``max_size`` records; an empty batch means the input is idle."""
+        ...
 
     def commit(self, batch: list[RawRecord]) -> None: ...
 
@@ -53,10 +55,9 @@ class JsonLinesSource:
     def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
         batch: list[RawRecord] = []
         for number, line in self._lines():
-            if line is None:  # input paused: hand over what we have
-                if batch:
-                    yield batch
-                    batch = []
+            if line is None:  # input paused: hand over what we have (empty: an idle tick)
+                yield batch
+                batch = []
                 continue
             self.bytes_read += len(line)
             if not line.strip():

@@ -69,7 +69,7 @@ class ConversationStates:
     """All live conversations, in least-recently-active order for cheap expiry."""
 
     def __init__(self, ttl_ms: int, calm_threshold: float) -> None:
-        self._ttl_ms = ttl_ms
+        self.ttl_ms = ttl_ms
         self._calm = calm_threshold
         self._by_id: OrderedDict[str, ConversationState] = OrderedDict()
         self.watermark_ms = 0  # highest event time seen
@@ -146,7 +146,7 @@ class ConversationStates:
 
     def expire(self) -> list[ConversationState]:
         """Drop conversations idle longer than the TTL (event time); return them."""
-        cutoff = self.watermark_ms - self._ttl_ms
+        cutoff = self.watermark_ms - self.ttl_ms
         gone = []
         while self._by_id:
             cid, state = next(iter(self._by_id.items()))

@@ -137,3 +137,24 @@ def test_default_store_from_environment(tmp_path: Path, sample_path: Path) -> No
                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 0 and (tmp_path / "env.db").exists()
     assert not (tmp_path / "support-monitor.db").exists()
+
+
+def test_live_stdin_flags_a_waiting_customer_while_the_stream_is_idle(tmp_path: Path) -> None:
+    flags = tmp_path / "f.jsonl"
+    proc = subprocess.Popen([*CMD, "run", "--input", "-", "--flags-out", str(flags), "--store", "none"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdin is not None
+    now_ms = int(time.time() * 1000)
+    event = {"conversation_id": "live", "message_id": "m1", "ts": now_ms - 58_000,
+             "role": "customer", "text": "你好，发票怎么开？"}
+    proc.stdin.write(json.dumps(event, ensure_ascii=False) + "\n")
+    proc.stdin.flush()
+    deadline = time.time() + 30
+    while time.time() < deadline and not (flags.exists() and flags.read_text()):
+        time.sleep(0.2)  # no further input: only the wall clock can raise this flag
+    rows = read_jsonl(flags)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    assert [(r["kind"], r["message_id"], r["reasons"][0]["code"]) for r in rows] == [
+        ("agent_coaching", "m1", "no_reply")]
+    assert time.time() * 1000 - now_ms >= 2_000  # it fired after the 60 s target, not at once

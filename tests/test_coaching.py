@@ -101,3 +101,14 @@ def test_repeat_contact_with_anger_escalates_but_calm_repeat_does_not() -> None:
     calm = run_turns([("customer", "你好，我之前说过的那个发票，想再确认一下")])
     assert "repeat_angry" in {r.code for f in angry.flags for r in f.reasons}
     assert [k for _, k, _ in flags_at(calm)] == []
+
+
+def test_wall_clock_fires_timers_only_for_a_live_stream() -> None:
+    p = pipeline()
+    p.process(records([("customer", "发票怎么开？")], cid="c"))
+    assert p.advance_clock(T0 + 30_000).flags == []  # not late yet
+    assert [f.kind for f in p.advance_clock(T0 + 61_000).flags] == ["agent_coaching"]
+    replay = pipeline()
+    replay.process(records([("customer", "发票怎么开？")], cid="c"))
+    # events from weeks ago: a replay, the wall clock must not decide anything
+    assert replay.advance_clock(T0 + 30 * 24 * 3600 * 1000).flags == []
