@@ -81,7 +81,7 @@ class Pipeline:
         # Scoring is batched: trained models vectorise a whole batch at once.
         for event, scores in zip(events, self.scorer.score_batch(events), strict=True):
             # Timers fire per event, not per batch, so flags do not depend on batch size.
-            if event.ts_ms > self.states.watermark_ms:
+            if self.playbook.timers.any_due(event.ts_ms):
                 self._collect(result, self.playbook.fire_timers(event.ts_ms, self.states))
             state = self.states.update(event, scores)
             risk = conversation_risk(state)

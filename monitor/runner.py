@@ -84,6 +84,8 @@ class Runner:
             for records in self.source.batches(self.batch_size):
                 if not records:  # idle live input: let the wall clock fire reply timers
                     result = self.pipeline.advance_clock(int(time.time() * 1000))
+                    if not (result.flags or result.transitions):
+                        continue  # nothing to write: no sink writes or fsyncs while idle
                 else:
                     result = self.pipeline.process(records)
                 for sink in self.sinks:

@@ -31,6 +31,10 @@ class Timers:
     def add(self, timer: Timer) -> None:
         heapq.heappush(self._heap, timer)
 
+    def any_due(self, watermark_ms: int) -> bool:
+        """Cheap check for the per-event hot path."""
+        return bool(self._heap) and self._heap[0].due_ms < watermark_ms
+
     def due(self, watermark_ms: int) -> list[Timer]:
         """Pop every timer due before ``watermark_ms`` (a reply right at the target is on time)."""
         out = []
