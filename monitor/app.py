@@ -18,10 +18,10 @@ from monitor.store import Store
 
 def build_pipeline(config: Config) -> Pipeline:
     return Pipeline(
-        scorer=RuleScorer(),
+        scorer=RuleScorer(config.playbook.lexicon),
         states=ConversationStates(ttl_ms=config.conversation_ttl_s * 1000,
-                                  calm_threshold=config.playbook.calm),
-        playbook=Playbook(config.playbook),
+                                  calm_threshold=config.playbook.settings.calm),
+        playbook=Playbook(config.playbook.settings),
     )
 
 

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from rich.console import Console
 
-from monitor import __version__, app
+from monitor import __version__, app, playbook_file
 from monitor.config import Config, default_store
 from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
@@ -37,6 +37,10 @@ def _positive_int(value: str) -> int:
     if number <= 0:
         raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
     return number
+
+
+_PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lists, applied "
+                  "over the built-in one (see 'support-monitor playbook show')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,12 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--batch-size", type=_positive_int, default=200, metavar="N")
     tune.add_argument("--conversation-ttl", type=_positive_int, default=24 * 3600, metavar="SECONDS",
                       help="forget conversations idle this long in event time (default 86400)")
+    tune.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
     run.add_argument("--quiet", action="store_true", help="no progress and no summary")
 
     score = sub.add_parser("score", help="scores for single customer messages, as JSON",
                            description="Print anger, urgency, complaint type and signals of "
                                        "each TEXT as one JSON object per line.")
     score.add_argument("texts", nargs="+", metavar="TEXT")
+    score.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
     demo = sub.add_parser("demo", help="the whole pipeline on the bundled sample stream",
                           description="Replay the bundled sample stream (no services needed), "
@@ -78,6 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--store", metavar="URL", default="support-monitor-demo.db",
                       help="where the demo writes (default ./support-monitor-demo.db)")
     demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
+    demo.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+
+    book = sub.add_parser("playbook", help="check or print the playbook file",
+                          description="The playbook file holds thresholds, response-time "
+                                      "targets and term lists (YAML).")
+    book_sub = book.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    check = book_sub.add_parser("check", help="check a playbook file; exit 2 with the line on error")
+    check.add_argument("file", metavar="FILE")
+    book_sub.add_parser("show", help="print the built-in playbook file, to copy and edit")
     return parser
 
 
@@ -88,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run(args)
         if args.command == "score":
             return _score(args)
+        if args.command == "playbook":
+            return _playbook(args)
         return _demo(args)
     except UsageError as exc:
         print(f"support-monitor: error: {exc}", file=sys.stderr)
@@ -111,6 +128,7 @@ def _run(args: argparse.Namespace) -> int:
         store_url=_store_arg(args.store),
         batch_size=args.batch_size,
         conversation_ttl_s=args.conversation_ttl,
+        playbook=playbook_file.load(args.playbook),
     )
     err = Console(stderr=True)
     if args.quiet:
@@ -135,7 +153,7 @@ def _with_progress(config: Config, err: Console) -> RunStats:
 
 
 def _score(args: argparse.Namespace) -> int:
-    scorer = RuleScorer()
+    scorer = RuleScorer(playbook_file.load(args.playbook).lexicon)
     for text in args.texts:
         event = Event("cli", "cli", 0, "customer", text, norm_text=normalise(text))
         s = scorer.score_event(event)
@@ -153,12 +171,24 @@ def _demo(args: argparse.Namespace) -> int:
     sample = resources.files("monitor") / "data" / "sample_stream.jsonl"
     with resources.as_file(sample) as path:
         config = Config(input_path=str(path), flags_out=args.flags_out,
-                        store_url=_store_arg(args.store))
+                        store_url=_store_arg(args.store),
+                        playbook=playbook_file.load(args.playbook))
         console.rule("support-monitor demo: replaying the bundled sample stream")
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)
     if config.store_url:
         console.print(f"Flags and scores are in the store: [bold]{config.store_url}[/]")
+    return 0
+
+
+def _playbook(args: argparse.Namespace) -> int:
+    if args.action == "show":
+        sys.stdout.write(playbook_file.builtin_text())
+        return 0
+    book = playbook_file.load(args.file)
+    s = book.settings
+    print(f"{args.file}: OK (sha256 {book.sha256[:12]}); anger_high {s.anger_high}, "
+          f"first reply {s.first_reply_target_s:g} s, reply {s.reply_target_s:g} s")
     return 0
 
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from monitor.playbook import PlaybookSettings
+from monitor.playbook_file import PlaybookFile, builtin
 
 DEFAULT_STORE = "support-monitor.db"
 ENV_STORE = "SUPPORT_MONITOR_STORE"
@@ -26,7 +26,7 @@ class Config:
     batch_size: int = 200
     conversation_ttl_s: int = 24 * 3600
     progress: bool = False
-    playbook: PlaybookSettings = field(default_factory=PlaybookSettings)
+    playbook: PlaybookFile = field(default_factory=builtin)
 
 
 def default_store(env: Mapping[str, str] | None = None) -> str:

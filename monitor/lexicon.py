@@ -1,141 +1,41 @@
-"""Term lists behind the first-version scorer, taken from the PLAYBOOK signals.
+"""The term lists behind the rule scorer and the customer-type rules.
 
-Each entry: term -> weight. Terms are Simplified (text is normalised first) and
-matched case-insensitively. Signal codes are a fixed vocabulary: they appear in
-flag reasons and may become metric labels.
+The terms themselves live in the playbook file (``monitor/data/playbook.yaml`` by
+default, see ``playbook_file.py``), where a support operations lead can edit them.
+Signal codes are a fixed vocabulary: they appear in flag reasons and may become
+metric labels, so a playbook file can change the terms of a code, not add codes.
 """
 
 from __future__ import annotations
 
-# --- customer anger (PLAYBOOK §2) -------------------------------------------------------
-ANGER_STRONG = {
-    "垃圾": 0.35, "骗子": 0.4, "欺骗": 0.35, "坑人": 0.35, "坑爹": 0.3, "无耻": 0.4,
-    "恶心": 0.3, "气死": 0.4, "忍无可忍": 0.45, "受够了": 0.4, "岂有此理": 0.4,
-    "太过分": 0.35, "太离谱": 0.35, "黑心": 0.35, "奸商": 0.4, "不要脸": 0.45,
-    "什么破": 0.35, "破公司": 0.4, "破服务": 0.4, "烂透": 0.4, "火大": 0.3,
-    "愤怒": 0.35, "气愤": 0.35, "气炸了": 0.45, "耍我": 0.35, "耍人": 0.35,
-    "把我当傻子": 0.45, "欺负人": 0.35, "强烈不满": 0.4, "非常不满": 0.35,
-}
-ANGER_MEDIUM = {
-    "生气": 0.25, "不满": 0.2, "失望": 0.2, "差劲": 0.25, "太差": 0.25, "很差": 0.2,
-    "投诉": 0.15, "离谱": 0.2, "过分": 0.2, "搞什么": 0.25, "什么玩意": 0.3,
-    "凭什么": 0.25, "到底": 0.12, "究竟": 0.12, "敷衍": 0.25, "推卸": 0.25, "推脱": 0.25,
-    "踢皮球": 0.3, "糊弄": 0.3, "忽悠": 0.3, "无语": 0.2, "有病": 0.3, "态度差": 0.25,
-    "态度恶劣": 0.35, "没人管": 0.25, "没人理": 0.25, "不理人": 0.2, "怎么还": 0.15,
-    "为什么还": 0.15, "还没": 0.08, "一直没": 0.12, "多少次": 0.2, "说了多少遍": 0.3,
-    "又是": 0.08, "又没": 0.12, "被坑": 0.25, "坑钱": 0.3, "太烂": 0.3, "差评": 0.2,
-    "赔钱": 0.2, "赔偿": 0.12, "不负责": 0.3, "不作为": 0.3, "没用": 0.15,
-    "浪费我": 0.25, "耽误我": 0.2, "影响心情": 0.2, "郁闷": 0.15, "烦死": 0.3, "很烦": 0.2,
-    "烦人": 0.2,
-    "wtf": 0.3, "angry": 0.3, "terrible": 0.25, "ridiculous": 0.25, "unacceptable": 0.3,
-}
-INSULTS = {
-    "傻逼": 0.6, "sb": 0.45, "脑残": 0.55, "白痴": 0.55, "混蛋": 0.55, "废物": 0.5,
-    "滚蛋": 0.55, "滚开": 0.5, "你滚": 0.5, "去死": 0.6, "妈的": 0.5, "他妈": 0.5, "tmd": 0.5, "尼玛": 0.45,
-    "狗东西": 0.6, "蠢货": 0.55, "智障": 0.55, "神经病": 0.45, "fuck": 0.55, "shit": 0.4,
-}
-ANGER_EMOTICONS = {"[怒]": 0.35, "[抓狂]": 0.35, "[怒骂]": 0.45, "[鄙视]": 0.25, "😡": 0.35,
-                   "🤬": 0.45, "😠": 0.3, "💢": 0.3}
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-# --- stakes that raise a conversation to a supervisor (PLAYBOOK §2, §4) ---------------------
-SUPERVISOR_REQUEST = {
-    "叫你们经理": 0.3, "找你们经理": 0.3, "让你们经理": 0.3, "你们经理": 0.25,
-    "叫你们领导": 0.3, "找你们领导": 0.3, "你们领导": 0.25, "叫你们主管": 0.3,
-    "找你们主管": 0.3, "你们主管": 0.25, "找你们负责人": 0.3, "你们负责人": 0.25,
-    "找领导": 0.25, "找经理": 0.25, "找主管": 0.25, "转主管": 0.25, "转经理": 0.25,
-    "叫经理": 0.25, "叫主管": 0.25, "叫领导": 0.25, "上级": 0.2, "升级投诉": 0.3,
-    "升级处理": 0.25, "换个人": 0.2, "换人处理": 0.2, "跟你说不清": 0.25, "你做不了主": 0.25,
-    "manager": 0.25, "supervisor": 0.25,
-}
-LEGAL_THREAT = {
-    "起诉": 0.35, "律师": 0.3, "法院": 0.3, "告你们": 0.35, "诉讼": 0.3, "打官司": 0.35,
-    "仲裁": 0.3, "法律途径": 0.3, "走法律": 0.3, "律师函": 0.4, "lawyer": 0.3, "sue": 0.3,
-}
-# The expert / legal-type customer (003 法律型) who cites the law without threatening.
-CITES_LAW = {"消费者权益保护法": 0.1, "消法": 0.1, "违法": 0.15, "法律责任": 0.15,
-             "法律规定": 0.1, "三包规定": 0.1, "合同法": 0.1, "民法典": 0.1}
-REGULATOR_THREAT = {
-    "12315": 0.35, "12345": 0.3, "消协": 0.35, "消费者协会": 0.35, "工商局": 0.3,
-    "工商部门": 0.3, "找工商": 0.35,
-    "市场监管": 0.35, "工信部": 0.35, "银保监": 0.35, "金融监管": 0.3, "民航局": 0.3,
-    "举报": 0.25, "监管部门": 0.3, "相关部门": 0.2, "黑猫投诉": 0.35,
-}
-MEDIA_THREAT = {
-    "曝光": 0.35, "媒体": 0.3, "记者": 0.3, "发微博": 0.3, "发到网上": 0.3, "发网上": 0.3,
-    "网上曝": 0.35, "发抖音": 0.3, "发小红书": 0.3, "上热搜": 0.35,
-}
-# "我没有生气", "不会去12315": a negator right before the term (one filler word such as
-# 去/再/来 allowed between) cancels an emotion or threat term. "不要再敷衍" is not negated.
-NEGATORS = ("不", "没", "没有", "不是", "不会", "不用", "无需", "并不", "不想", "未")
-NEGATION_FILLERS = "去再来向到跟找在"
-# Contacting again about the same problem (PLAYBOOK §4 repeat contact).
-REPEAT_CONTACT = {"第二次": 0.1, "第三次": 0.15, "又来": 0.1, "再次联系": 0.1, "多次": 0.1,
-                  "好几次": 0.12, "反复": 0.1, "上次说": 0.1, "之前说": 0.08,
-                  "一直没解决": 0.2, "还是没解决": 0.2, "还没解决": 0.15, "问了几遍": 0.15}
+Weights = Mapping[str, float]
+Terms = tuple[str, ...]
 
-# --- urgency (PLAYBOOK §2; 001 ch.5, ch.7) ------------------------------------------------
-URGENCY_DEADLINE = {
-    "马上": 0.3, "立刻": 0.35, "立即": 0.35, "赶紧": 0.3, "尽快": 0.25, "急": 0.25,
-    "着急": 0.3, "紧急": 0.4, "十万火急": 0.5, "来不及": 0.4, "今天必须": 0.45,
-    "今天就要": 0.4, "明天就要": 0.4, "今天之内": 0.35, "等着用": 0.35, "急用": 0.4,
-    "明天必须": 0.4, "必须今天": 0.4, "后天就": 0.2, "等不了": 0.35,
-    "火速": 0.35, "快点": 0.2, "现在就": 0.25, "asap": 0.35, "urgent": 0.4,
-}
-URGENCY_OCCASION = {
-    "生日": 0.3, "婚礼": 0.35, "结婚": 0.3, "考试": 0.3, "出差": 0.25, "航班": 0.3,
-    "起飞": 0.35, "登机": 0.35, "开学": 0.25, "面试": 0.3, "礼物": 0.2, "纪念日": 0.3,
-}
-URGENCY_MONEY = {
-    "盗刷": 0.5, "被盗": 0.45, "被骗": 0.45, "多扣": 0.35, "乱扣": 0.35, "扣款": 0.25,
-    "扣费": 0.25, "冻结": 0.4, "封号": 0.35, "转账": 0.25, "钱没了": 0.45, "资金": 0.25,
-    "账号被": 0.35, "登不上": 0.25, "无法登录": 0.25, "重复扣": 0.35, "余额不见": 0.45,
-}
-URGENCY_SAFETY = {
-    "过敏": 0.45, "受伤": 0.5, "住院": 0.5, "生病": 0.35, "发烧": 0.35, "着火": 0.6,
-    "冒烟": 0.55, "爆炸": 0.6, "漏电": 0.55, "触电": 0.6, "安全隐患": 0.45, "孩子": 0.1,
-}
-# Said by a customer who is explicitly not in a hurry: cancels deadline words.
-URGENCY_NEGATIONS = ("不着急", "不急", "不用急", "慢慢来", "不赶时间", "不紧急", "有空再",
-                     "不用赶", "没关系", "不要紧", "no rush")
+# Codes whose terms add to the anger score (all of them do; threats escalate as well).
+CUSTOMER_SIGNALS = ("anger_words", "insult", "anger_emoticon", "supervisor_request",
+                    "legal_threat", "cites_law", "regulator_threat", "media_threat",
+                    "repeat_contact")
+URGENCY_SIGNALS = ("deadline", "occasion", "money_at_risk", "health_safety")
+COMPLAINT_TYPES = ("product_quality", "logistics", "after_sales", "price", "wrong_info")
+AGENT_SIGNALS = ("empathy", "apology", "taboo_challenge", "taboo_cold", "slang", "joking",
+                 "mechanical")
+# Customer types recognised by cue words; the others come from the conversation's course.
+CUE_TYPES = ("habitual_complainer", "refuses_info", "comparer", "expert", "billing_dispute")
 
-# --- complaint type (PLAYBOOK §2, seed 002 §4.1) -------------------------------------------
-COMPLAINT_TYPES: dict[str, tuple[str, ...]] = {
-    "product_quality": ("质量", "坏了", "故障", "不能用", "用不了", "瑕疵", "裂了", "裂开",
-                        "漏水", "假货", "次品", "发霉", "变质", "死机", "开不了机", "划痕",
-                        "不工作", "坏的", "有问题", "掉色", "起球", "异味", "过期"),
-    "logistics": ("快递", "物流", "发货", "配送", "送货", "包裹", "没收到", "还没到",
-                  "派送", "快递员", "签收", "丢件", "运单", "到货", "送达", "外卖员", "骑手"),
-    "after_sales": ("退货", "换货", "退款", "维修", "保修", "售后", "退换", "返修", "三包",
-                    "退钱", "补发"),
-    "price": ("价格", "降价", "差价", "优惠券", "涨价", "价保", "多收", "满减", "折扣",
-              "红包", "运费", "便宜", "贵了", "原价", "扣费"),
-    "wrong_info": ("描述不符", "与描述", "不一致", "虚假宣传", "宣传的", "发错", "错发",
-                   "型号不对", "颜色不对", "说的不一样", "页面写", "图片不符", "货不对板",
-                   "规格不对", "尺码不对", "信息有误"),
-}
 
-# --- agent side (PLAYBOOK §3) ---------------------------------------------------------------
-AGENT_EMPATHY = ("理解您", "理解你", "体谅", "能体会", "感同身受", "心情", "给您带来不便",
-                 "给您带来困扰", "让您久等", "您别着急", "您先别急", "消消气", "别生气")
-AGENT_APOLOGY = ("抱歉", "对不起", "不好意思", "致歉", "道歉", "sorry")
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """All term lists, keyed by signal code."""
 
-# Agent taboos (PLAYBOOK §3: seed 003 通话禁忌, seed 001 ch.4 误区一/二/三).
-AGENT_TABOO_CHALLENGE = ("您自己看", "你自己看", "自己看说明书", "不是跟您说了", "不是跟你说了",
-                         "我不是说了", "已经说过了", "听不懂吗", "没看到吗", "您没看", "你没看",
-                         "难道您", "难道你", "您怎么不", "你怎么不", "自己去查")
-AGENT_TABOO_COLD = ("这是规定", "规定就是这样", "没办法", "不归我管", "我也没办法", "爱买不买",
-                    "随便你", "随便您", "我管不了", "跟我没关系", "不关我的事", "你找别人",
-                    "您找别人", "我们不负责")
-AGENT_SLANG = ("yyds", "ks", "绝绝子", "xswl", "awsl", "nbcs", "u1s1", "dddd", "nsdd", "yygq",
-               "集美", "栓q", "蚌埠住了", "6666")
-AGENT_JOKES = ("哈哈", "呵呵", "嘿嘿", "嘻嘻", "😂", "🤣", "😄", "宝宝", "亲爱的", "开个玩笑",
-               "别那么较真")
-# One-word mechanical replies (001 ch.4 误区三) when said alone.
-AGENT_MECHANICAL = frozenset({"好的", "好", "收到", "嗯", "嗯嗯", "哦", "哦哦", "知道了", "ok", "okay",
-                              "好的呢", "行", "了解", "明白"})
-
-# A customer message made only of these closes a turn: nobody needs to reply to it.
-CUSTOMER_CLOSING = ("好的", "好吧", "好", "谢谢你", "谢谢您", "谢谢", "多谢", "嗯", "行", "ok", "明白了",
-                    "明白", "知道了", "收到", "没问题了", "没问题", "那我现在下单", "那我下单", "找到了",
-                    "我考虑一下", "考虑一下", "再见", "拜拜", "辛苦了", "麻烦你们了", "麻烦了", "行吧",
-                    "那你尽快", "那我等着", "好的呢")
+    customer: Mapping[str, Weights]       # CUSTOMER_SIGNALS -> term -> weight
+    urgency: Mapping[str, Weights]        # URGENCY_SIGNALS -> term -> weight
+    urgency_negations: Terms
+    negators: Terms
+    negation_fillers: str
+    complaint_types: Mapping[str, Terms]  # COMPLAINT_TYPES -> terms
+    agent: Mapping[str, Terms]            # AGENT_SIGNALS -> terms
+    customer_closing: Terms
+    type_cues: Mapping[str, Terms]        # CUE_TYPES -> terms

@@ -32,21 +32,25 @@ from monitor.timers import Timer, Timers
 
 @dataclass(frozen=True, slots=True)
 class PlaybookSettings:
-    """Thresholds and targets a support operations lead may tune."""
+    """Thresholds and targets a support operations lead may tune. The values, with what
+    each one means, are in the playbook file (``monitor/data/playbook.yaml``)."""
 
-    anger_high: float = 0.5
-    anger_critical: float = 0.75
-    anger_rise: float = 0.3
-    anger_rise_min: float = 0.35
-    upset: float = 0.35  # customer counts as upset for coaching and breach rules
-    calm: float = 0.25
-    calm_turns: int = 2
-    urgency_high: float = 0.5
-    urgency_critical: float = 0.8
-    out_of_control_attempts: int = 2
-    first_reply_target_s: float = 60.0
-    reply_target_s: float = 180.0
-    badly_breached_s: float = 600.0
+    anger_high: float
+    anger_critical: float
+    anger_rise: float
+    anger_rise_min: float
+    upset: float  # customer counts as upset for coaching and breach rules
+    calm: float
+    calm_turns: int
+    urgency_high: float
+    urgency_critical: float
+    out_of_control_attempts: int
+    first_reply_target_s: float
+    reply_target_s: float
+    badly_breached_s: float
+    talkative_run: int
+    talkative_chars: int
+    expert_min_terms: int
 
 
 @dataclass(slots=True)

@@ -13,27 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from monitor import lexicon as lx
 from monitor.events import Event
+from monitor.lexicon import Lexicon
 
-# Signal codes: a bounded vocabulary, used in flag reasons.
-_ANGER_CODES = {
-    "anger_words": {**lx.ANGER_MEDIUM, **lx.ANGER_STRONG},
-    "insult": lx.INSULTS,
-    "anger_emoticon": lx.ANGER_EMOTICONS,
-    "supervisor_request": lx.SUPERVISOR_REQUEST,
-    "legal_threat": lx.LEGAL_THREAT,
-    "cites_law": lx.CITES_LAW,
-    "regulator_threat": lx.REGULATOR_THREAT,
-    "media_threat": lx.MEDIA_THREAT,
-    "repeat_contact": lx.REPEAT_CONTACT,
-}
-_URGENCY_CODES = {
-    "deadline": lx.URGENCY_DEADLINE,
-    "occasion": lx.URGENCY_OCCASION,
-    "money_at_risk": lx.URGENCY_MONEY,
-    "health_safety": lx.URGENCY_SAFETY,
-}
 _NEGATABLE = {"anger_words", "supervisor_request", "legal_threat", "cites_law", "regulator_threat",
               "media_threat", "deadline"}
 # Short Latin terms must stand alone ("sb" inside "usb" is not an insult).
@@ -82,22 +64,6 @@ def _alternation(terms: Sequence[str]) -> str:
     return "|".join(parts)
 
 
-_TERMS: dict[str, list[tuple[str, float]]] = {}
-for _code, _table in {**_ANGER_CODES, **_URGENCY_CODES}.items():
-    for _term, _w in _table.items():
-        _TERMS.setdefault(_term, []).append((_code, _w))
-_TERM_RE = re.compile(_alternation(list(_TERMS)))
-_COMPLAINT_RE = {k: re.compile(_alternation(v)) for k, v in lx.COMPLAINT_TYPES.items()}
-_URGENCY_NEG_RE = re.compile(_alternation(lx.URGENCY_NEGATIONS))
-_EMPATHY_RE = re.compile(_alternation(lx.AGENT_EMPATHY))
-_APOLOGY_RE = re.compile(_alternation(lx.AGENT_APOLOGY))
-_AGENT_TABOOS = {
-    "taboo_challenge": re.compile(_alternation(lx.AGENT_TABOO_CHALLENGE)),
-    "taboo_cold": re.compile(_alternation(lx.AGENT_TABOO_COLD)),
-    "slang": re.compile(_alternation(lx.AGENT_SLANG)),
-    "joking": re.compile(_alternation(lx.AGENT_JOKES)),
-}
-_CLOSING = re.compile(f"(?:{_alternation(lx.CUSTOMER_CLOSING)})+")
 _TRIM = re.compile(r"[\s。.!！~～,，、]+")
 _BANG_RUN = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|(?:[?？][!！]|[!！][?？])")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
@@ -110,13 +76,6 @@ _LONG_WAIT = re.compile(
 _POLITE = re.compile(r"请问|谢谢|麻烦|您好|你好|辛苦")
 
 
-def _negated(text: str, start: int) -> bool:
-    head = text[max(0, start - 4):start]
-    if head and head[-1] in lx.NEGATION_FILLERS:
-        head = head[:-1]
-    return head.endswith(lx.NEGATORS)
-
-
 def _noisy_or(weights: Sequence[float]) -> float:
     keep = 1.0
     for w in weights:
@@ -125,9 +84,34 @@ def _noisy_or(weights: Sequence[float]) -> float:
 
 
 class RuleScorer:
-    """Lexicon and pattern scorer: interpretable, no training data needed."""
+    """Lexicon and pattern scorer: interpretable, no training data needed.
+
+    The term lists come from the playbook file (``Lexicon``); they are compiled into
+    one alternation per list, longest term first, so a message is scanned once.
+    """
 
     name = "rules-v1"
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._lx = lexicon
+        self._terms: dict[str, list[tuple[str, float]]] = {}
+        for code, table in {**lexicon.customer, **lexicon.urgency}.items():
+            for term, weight in table.items():
+                self._terms.setdefault(term, []).append((code, weight))
+        self._term_re = re.compile(_alternation(list(self._terms)))
+        self._anger_codes = frozenset(lexicon.customer)
+        self._urgency_codes = frozenset(lexicon.urgency)
+        self._complaint_re = {k: re.compile(_alternation(v))
+                              for k, v in lexicon.complaint_types.items()}
+        self._urgency_neg_re = re.compile(_alternation(lexicon.urgency_negations))
+        self._cue_re = {k: re.compile(_alternation(v)) for k, v in lexicon.type_cues.items()}
+        agent = lexicon.agent
+        self._empathy_re = re.compile(_alternation(agent["empathy"]))
+        self._apology_re = re.compile(_alternation(agent["apology"]))
+        self._taboo_re = {code: re.compile(_alternation(agent[code]))
+                          for code in ("taboo_challenge", "taboo_cold", "slang", "joking")}
+        self._mechanical = frozenset(agent["mechanical"])
+        self._closing_re = re.compile(f"(?:{_alternation(lexicon.customer_closing)})+")
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
         return [self.score_event(e) for e in events]
@@ -137,20 +121,20 @@ class RuleScorer:
         if event.role == "customer":
             return self.score_text(text)
         if event.role == "agent":
-            return MessageScores(0.0, 0.0, None, agent_signals(text))
+            return MessageScores(0.0, 0.0, None, self.agent_signals(text))
         return MessageScores(0.0, 0.0, None, ())
 
     def score_text(self, text: str) -> MessageScores:
         """Scores of one customer message (normalised text)."""
         low = text.lower()
         matched: dict[str, dict[str, float]] = {}
-        for m in _TERM_RE.finditer(low):
-            for code, weight in _TERMS[m.group(0)]:
-                if code in _NEGATABLE and _negated(low, m.start()):
+        for m in self._term_re.finditer(low):
+            for code, weight in self._terms[m.group(0)]:
+                if code in _NEGATABLE and self._negated(low, m.start()):
                     continue
                 matched.setdefault(code, {})[m.group(0)] = weight
 
-        anger_w = [w for c, terms in matched.items() if c in _ANGER_CODES for w in terms.values()]
+        anger_w = [w for c, terms in matched.items() if c in self._anger_codes for w in terms.values()]
         runs = _BANG_RUN.findall(text)
         if runs:
             longest = max(len(r) for r in runs)
@@ -167,43 +151,50 @@ class RuleScorer:
         wait = _LONG_WAIT.search(text)
         if wait:
             matched["long_wait"] = {wait.group(0): 0.3}
-        if negation := _URGENCY_NEG_RE.search(low):
+        if negation := self._urgency_neg_re.search(low):
             matched.pop("deadline", None)
             matched["urgency_negated"] = {negation.group(0): 0.0}
         urgency_w = [w for c, terms in matched.items()
-                     if c in _URGENCY_CODES or c == "long_wait" for w in terms.values()]
+                     if c in self._urgency_codes or c == "long_wait" for w in terms.values()]
         urgency = _noisy_or(urgency_w)
         if "urgency_negated" in matched:
             urgency = round(urgency * 0.3, 4)
 
-        if _CLOSING.fullmatch(_TRIM.sub("", low)):
+        if self._closing_re.fullmatch(_TRIM.sub("", low)):
             matched["closing"] = {text.strip(): 0.0}
+        for kind, pattern in self._cue_re.items():  # customer-type cues (seed 003)
+            if found := pattern.findall(low):
+                matched[f"cue_{kind}"] = dict.fromkeys(found, 0.0)
         signals = tuple(Signal(code, "、".join(terms)) for code, terms in matched.items())
-        return MessageScores(anger, urgency, complaint_type(low), signals)
+        return MessageScores(anger, urgency, self.complaint_type(low), signals)
 
+    def complaint_type(self, text: str) -> str | None:
+        """The complaint category (seed 002 §4.1) with the most keyword hits, or None."""
+        best, best_hits = None, 0
+        for kind, pattern in self._complaint_re.items():
+            hits = len(pattern.findall(text))
+            if hits > best_hits:
+                best, best_hits = kind, hits
+        return best
 
-def complaint_type(text: str) -> str | None:
-    """The complaint category (seed 002 §4.1) with the most keyword hits, or None."""
-    best, best_hits = None, 0
-    for kind, pattern in _COMPLAINT_RE.items():
-        hits = len(pattern.findall(text))
-        if hits > best_hits:
-            best, best_hits = kind, hits
-    return best
+    def agent_signals(self, text: str) -> tuple[Signal, ...]:
+        """Acknowledgement of the customer's emotion (000 §2.3, 003 7A) and agent taboos (§3)."""
+        low = text.lower()
+        out = []
+        if m := self._empathy_re.search(low):
+            out.append(Signal("agent_empathy", m.group(0)))
+        if m := self._apology_re.search(low):
+            out.append(Signal("agent_apology", m.group(0)))
+        for code, pattern in self._taboo_re.items():
+            if m := pattern.search(low):
+                out.append(Signal(code, m.group(0)))
+        bare = _TRIM.sub("", low)
+        if bare in self._mechanical:
+            out.append(Signal("mechanical_reply", text.strip()))
+        return tuple(out)
 
-
-def agent_signals(text: str) -> tuple[Signal, ...]:
-    """Acknowledgement of the customer's emotion (000 §2.3, 003 7A) and agent taboos (§3)."""
-    low = text.lower()
-    out = []
-    if m := _EMPATHY_RE.search(low):
-        out.append(Signal("agent_empathy", m.group(0)))
-    if m := _APOLOGY_RE.search(low):
-        out.append(Signal("agent_apology", m.group(0)))
-    for code, pattern in _AGENT_TABOOS.items():
-        if m := pattern.search(low):
-            out.append(Signal(code, m.group(0)))
-    bare = _TRIM.sub("", low)
-    if bare in lx.AGENT_MECHANICAL:
-        out.append(Signal("mechanical_reply", text.strip()))
-    return tuple(out)
+    def _negated(self, text: str, start: int) -> bool:
+        head = text[max(0, start - 4):start]
+        if head and head[-1] in self._lx.negation_fillers:
+            head = head[:-1]
+        return head.endswith(self._lx.negators)

@@ -4,9 +4,10 @@ import pytest
 
 from monitor.events import Event
 from monitor.normalise import normalise
+from monitor.playbook_file import builtin
 from monitor.scoring import RuleScorer
 
-scorer = RuleScorer()
+scorer = RuleScorer(builtin().lexicon)
 
 
 def score(text: str):  # type: ignore[no-untyped-def]
