@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from monitor import customer_types
 from monitor import suggestions as sg
 from monitor.coaching import COACHING_REF, RESPONSE_REF, agent_reasons, suggestion_for
 from monitor.events import Event
@@ -104,6 +105,7 @@ class Playbook:
             return decision
         if state.waiting_message_id == event.message_id:
             self._schedule(state)
+        customer_types.observe(state, scores, self.settings)
         candidates = [c for c in (self._escalation(scores, state), self._emotion(scores, state),
                                   self._urgency(scores)) if c is not None]
         if not candidates and state.calm_streak >= self.settings.calm_turns:
@@ -134,6 +136,7 @@ class Playbook:
         s = self.settings
         by_code = {x.code: x.detail for x in scores.signals}
         if scores.anger >= s.anger_high and state.acknowledgements >= s.out_of_control_attempts:
+            state.customer_types.add("out_of_control")
             by_code["out_of_control"] = (f"坐席已安抚 {state.acknowledgements} 次，"
                                          f"愤怒分仍为 {scores.anger:.2f}")
         if "repeat_contact" in by_code and scores.anger >= s.upset:
@@ -222,14 +225,16 @@ class Playbook:
             return  # same episode, nothing new to say
         if current is not None:  # superseded by a more severe flag of the same kind
             decision.transitions.append(Transition(current.flag_id, "resolved", t.ts_ms, "superseded"))
+        types = customer_types.ordered(state.customer_types)
+        suggestion, ref = customer_types.with_tips(c.suggestion, c.ref, types)
         flag = Flag(
             flag_id=flag_id_for(t.conversation_id, t.message_id, c.kind, c.severity),
             conversation_id=t.conversation_id, message_id=t.message_id, ts_ms=t.ts_ms,
             raised_at=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             kind=c.kind, severity=c.severity,
             scores={"anger": anger, "urgency": urgency, "conversation_risk": risk},
-            reasons=c.reasons, suggestion=c.suggestion, playbook_ref=c.ref,
-            excerpt=excerpt(t.text), complaint_type=state.complaint_type,
+            reasons=c.reasons, suggestion=suggestion, playbook_ref=ref,
+            excerpt=excerpt(t.text), complaint_type=state.complaint_type, customer_types=types,
             channel=t.channel, queue=t.queue, agent_id=t.agent_id,
         )
         state.open_flags[c.kind] = OpenFlag(flag.flag_id, c.severity)

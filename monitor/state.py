@@ -60,6 +60,12 @@ class ConversationState:
     complaint_type: str | None = None
     calm_streak: int = 0
     signal_codes: set[str] = field(default_factory=set)
+    # Customer messages since the agent last wrote, and all customer text (for 喋喋不休).
+    customer_run: int = 0
+    customer_chars: int = 0
+    # Difficult customer types seen so far (customer_types.py), and technical terms used.
+    customer_types: set[str] = field(default_factory=set)
+    expert_terms: set[str] = field(default_factory=set)
     # Owned by the playbook: the open flag of each kind in the current episode.
     open_flags: dict[str, OpenFlag] = field(default_factory=dict)
     seen_ids: set[str] = field(default_factory=set)
@@ -104,6 +110,8 @@ class ConversationStates:
 
     def _customer(self, s: ConversationState, event: Event, scores: MessageScores) -> None:
         s.customer_turns += 1
+        s.customer_run += 1
+        s.customer_chars += len(event.text)
         if s.first_customer_ts_ms is None:
             s.first_customer_ts_ms = event.ts_ms
         if s.waiting_since_ms is None and "closing" not in scores.codes():
@@ -130,6 +138,7 @@ class ConversationStates:
 
     def _agent(self, s: ConversationState, event: Event, scores: MessageScores) -> None:
         s.agent_turns += 1
+        s.customer_run = 0
         if s.first_reply_s is None and s.first_customer_ts_ms is not None:
             s.first_reply_s = max(0.0, (event.ts_ms - s.first_customer_ts_ms) / 1000)
         s.last_reply_wait_s = (None if s.waiting_since_ms is None
