@@ -176,7 +176,9 @@ class Playbook:
         reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
                     if x.code in ("deadline", "occasion", "money_at_risk", "health_safety",
                                   "long_wait")]
-        severity: Severity = "critical" if scores.urgency >= s.urgency_critical else "warning"
+        # Health and safety is never less than critical, whatever the score (001 ch.7).
+        critical = scores.urgency >= s.urgency_critical or "health_safety" in scores.codes()
+        severity: Severity = "critical" if critical else "warning"
         return _Candidate("urgent", severity, tuple(reasons), *sg.URGENT)
 
     # --- agent rules and timers --------------------------------------------------------
@@ -205,7 +207,7 @@ class Playbook:
     def _timer_candidate(self, rule: str, waited_s: float,
                          state: ConversationState) -> _Candidate | None:
         s = self.settings
-        upset = state.anger_ewma >= s.upset or state.last_anger >= s.anger_high
+        upset = state.anger_ewma >= s.upset or state.last_anger >= s.upset
         if rule == "badly_breached":
             if not upset:
                 return None
