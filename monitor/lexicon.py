@@ -35,6 +35,7 @@ class Lexicon:
     urgency_negations: Terms
     negators: Terms
     negation_fillers: str
+    ignore: Terms                         # phrases blanked before customer terms are matched
     complaint_types: Mapping[str, Terms]  # COMPLAINT_TYPES -> terms
     agent: Mapping[str, Terms]            # AGENT_SIGNALS -> terms
     customer_closing: Terms

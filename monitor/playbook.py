@@ -139,7 +139,7 @@ class Playbook:
             state.customer_types.add("out_of_control")
             by_code["out_of_control"] = (f"坐席已安抚 {state.acknowledgements} 次，"
                                          f"愤怒分仍为 {scores.anger:.2f}")
-        if "repeat_contact" in by_code and scores.anger >= s.upset:
+        if "repeat_contact" in by_code and scores.anger >= s.anger_high:
             by_code["repeat_angry"] = by_code["repeat_contact"]
         triggers = [c for c in sg.ESCALATE_ORDER if c in by_code]
         if not triggers:

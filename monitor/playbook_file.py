@@ -153,6 +153,7 @@ _SCHEMA: dict[str, Checker | dict[str, Checker]] = {
     "negation": {"negators": _terms, "fillers": _text},
     "complaint_types": dict.fromkeys(lx.COMPLAINT_TYPES, _terms),
     "agent_signals": dict.fromkeys(lx.AGENT_SIGNALS, _terms),
+    "customer_ignore": _terms,
     "customer_closing": _terms,
     "customer_type_cues": dict.fromkeys(lx.CUE_TYPES, _terms),
 }
@@ -242,6 +243,7 @@ def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
         customer=values["customer_signals"], urgency=values["urgency_signals"],
         urgency_negations=values["urgency_negations"],
         negators=values["negation"]["negators"], negation_fillers=values["negation"]["fillers"],
+        ignore=values["customer_ignore"],
         complaint_types=values["complaint_types"], agent=values["agent_signals"],
         customer_closing=values["customer_closing"], type_cues=values["customer_type_cues"],
     )

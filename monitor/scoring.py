@@ -99,6 +99,7 @@ class RuleScorer:
             for term, weight in table.items():
                 self._terms.setdefault(term, []).append((code, weight))
         self._term_re = re.compile(_alternation(list(self._terms)))
+        self._ignore_re = re.compile(_alternation(lexicon.ignore))
         self._anger_codes = frozenset(lexicon.customer)
         self._urgency_codes = frozenset(lexicon.urgency)
         self._complaint_re = {k: re.compile(_alternation(v))
@@ -127,10 +128,12 @@ class RuleScorer:
     def score_text(self, text: str) -> MessageScores:
         """Scores of one customer message (normalised text)."""
         low = text.lower()
+        # Blank look-alike phrases with spaces of the same length, so offsets stay put.
+        terms_text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), low)
         matched: dict[str, dict[str, float]] = {}
-        for m in self._term_re.finditer(low):
+        for m in self._term_re.finditer(terms_text):
             for code, weight in self._terms[m.group(0)]:
-                if code in _NEGATABLE and self._negated(low, m.start()):
+                if code in _NEGATABLE and self._negated(terms_text, m.start()):
                     continue
                 matched.setdefault(code, {})[m.group(0)] = weight
 

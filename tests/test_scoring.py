@@ -91,3 +91,9 @@ def test_agent_messages_carry_acknowledgement_signals_only() -> None:
     s = scorer.score_event(ev)
     assert s.anger == 0.0 and {"agent_empathy", "agent_apology"} <= s.codes()
     assert scorer.score_batch([ev]) == [s]
+
+
+def test_look_alike_phrases_are_not_insults() -> None:
+    assert "insult" in score("你妈的，什么破服务").codes()
+    assert "insult" not in score("我妈妈的手机坏了，想问下怎么修").codes()
+    assert "insult" not in score("我是电脑白痴，不会设置").codes()
