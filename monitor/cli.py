@@ -43,6 +43,16 @@ _PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lis
                   "over the built-in one (see 'support-monitor playbook show')")
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0..65535: {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="support-monitor",
@@ -65,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--store", metavar="URL",
                      help="SQLite file or SQLAlchemy URL (postgresql://…); 'none' for no store; "
                           "default $SUPPORT_MONITOR_STORE or ./support-monitor.db")
+    out.add_argument("--metrics-port", type=_port, metavar="N",
+                     help="serve Prometheus /metrics and /healthz, /readyz on this port")
     tune = run.add_argument_group("tuning")
     tune.add_argument("--batch-size", type=_positive_int, default=200, metavar="N")
     tune.add_argument("--conversation-ttl", type=_positive_int, default=24 * 3600, metavar="SECONDS",
@@ -129,6 +141,7 @@ def _run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
+        metrics_port=args.metrics_port,
     )
     err = Console(stderr=True)
     if args.quiet:

@@ -26,6 +26,7 @@ class Config:
     batch_size: int = 200
     conversation_ttl_s: int = 24 * 3600
     progress: bool = False
+    metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

@@ -40,6 +40,9 @@ class Processed:
     event: Event
     scores: MessageScores
     conversation_risk: float
+    # For an agent reply: how long the customer had waited for it (event time).
+    reply_wait_s: float | None = None
+    first_reply: bool = False
 
 
 @dataclass(slots=True)
@@ -86,7 +89,12 @@ class Pipeline:
             state = self.states.update(event, scores)
             risk = conversation_risk(state)
             decision = self.playbook.evaluate(event, scores, state, risk)
-            result.processed.append(Processed(event, scores, risk))
+            if event.role == "agent":
+                first = state.agent_turns == 1 and state.first_reply_s is not None
+                wait = state.first_reply_s if first else state.last_reply_wait_s
+                result.processed.append(Processed(event, scores, risk, wait, first))
+            else:
+                result.processed.append(Processed(event, scores, risk))
             self._collect(result, decision)
 
         self._collect(result, self.playbook.fire_timers(self.states.watermark_ms, self.states))

@@ -64,12 +64,18 @@ class Runner:
     """Drives a source through the pipeline into the sinks until the input ends or SIGTERM."""
 
     def __init__(self, source: Source, pipeline: Pipeline, sinks: Sequence[Sink],
-                 batch_size: int, on_batch: Callable[[RunStats], None] | None = None) -> None:
+                 batch_size: int, on_batch: Callable[[RunStats], None] | None = None,
+                 observe: Callable[[BatchResult, float], None] | None = None,
+                 heartbeat: Callable[[], None] | None = None) -> None:
+        """``observe(batch, read_at)`` is called once a batch is durably written (metrics);
+        ``heartbeat()`` on every turn of the loop, idle ones included (liveness)."""
         self.source = source
         self.pipeline = pipeline
         self.sinks = sinks
         self.batch_size = batch_size
         self.on_batch = on_batch
+        self.observe = observe
+        self.heartbeat = heartbeat
         self.stats = RunStats()
         self._stopping = False
 
@@ -82,6 +88,9 @@ class Runner:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             for records in self.source.batches(self.batch_size):
+                read_at = time.perf_counter()
+                if self.heartbeat:
+                    self.heartbeat()
                 if not records:  # idle live input: let the wall clock fire reply timers
                     result = self.pipeline.advance_clock(int(time.time() * 1000))
                     if not (result.flags or result.transitions):
@@ -93,6 +102,8 @@ class Runner:
                 flush_all(self.sinks)
                 if records:
                     self.source.commit(records)
+                if self.observe:
+                    self.observe(result, read_at)
                 self.stats.add(result)
                 self.stats.progress = self.source.progress()
                 if self.on_batch:
