@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from importlib import resources
@@ -84,3 +89,66 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def sample_path() -> Path:
     return SAMPLE
+
+
+def free_port() -> int:
+    return _free_port()
+
+
+def wait_http(url: str, timeout_s: float = 30.0) -> None:
+    """Wait until ``url`` answers 200 (a server we started is up)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up in {timeout_s:g} s")
+        time.sleep(0.2)
+
+
+class Prometheus:
+    """A real Prometheus server scraping the given targets every second."""
+
+    def __init__(self, targets: list[str], rules: list[Path] | None = None) -> None:
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise RuntimeError("prometheus not found: run tests/run.sh, which installs it")
+        self.dir = Path(tempfile.mkdtemp(prefix="sm-prom-"))
+        self.port = _free_port()
+        config = {
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "rule_files": [str(p) for p in rules or []],
+            "scrape_configs": [{"job_name": "support-monitor",
+                                "static_configs": [{"targets": targets}]}],
+        }
+        (self.dir / "prometheus.yml").write_text(json.dumps(config))  # JSON is valid YAML
+        self.log = (self.dir / "prometheus.log").open("wb")
+        self.proc = subprocess.Popen(
+            [binary, f"--config.file={self.dir / 'prometheus.yml'}",
+             f"--storage.tsdb.path={self.dir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        wait_http(self.url + "/-/ready")
+
+    def query(self, promql: str) -> list[dict[str, object]]:
+        """Run an instant query; raise on any error Prometheus reports."""
+        url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        try:
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                body = json.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            raise AssertionError(f"{promql}: {err.read().decode()}") from None
+        assert body["status"] == "success", body
+        result: list[dict[str, object]] = body["data"]["result"]
+        return result
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
