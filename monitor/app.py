@@ -7,13 +7,16 @@ from collections.abc import Callable
 from monitor.config import Config
 from monitor.endpoints import Endpoints, Health
 from monitor.errors import UsageError
+from monitor.kafka_sinks import DeadLetterTopic, FlagsTopic, make_producer
+from monitor.kafka_source import KafkaSource
 from monitor.metrics import Metrics
-from monitor.pipeline import Pipeline
+from monitor.partitions import PartitionedPipeline
+from monitor.pipeline import BatchResult, Pipeline, Processor
 from monitor.playbook import Playbook
 from monitor.runner import Runner, RunStats
 from monitor.scoring import RuleScorer
 from monitor.sinks import DeadLetterFile, FlagsFile, ScoresFile, Sink, StoreSink
-from monitor.sources import JsonLinesSource
+from monitor.sources import JsonLinesSource, Source
 from monitor.state import ConversationStates
 from monitor.store import Store
 
@@ -55,28 +58,54 @@ def start_endpoints(config: Config, metrics: Metrics, health: Health) -> Endpoin
 def run(config: Config, extra_sinks: list[Sink] | None = None,
         on_batch: Callable[[RunStats], None] | None = None,
         metrics: Metrics | None = None) -> RunStats:
-    """Run the main job on a JSON Lines file or stdin until the input ends."""
-    try:
-        source = JsonLinesSource(config.input_path)
-    except OSError as exc:
-        raise UsageError(f"cannot read input {config.input_path}: {exc.strerror}") from None
-    pipeline = build_pipeline(config)
+    """Run the main job: a JSON Lines file or stdin until it ends, or Kafka until SIGTERM."""
     health = Health()
     if metrics is None and config.metrics_port is not None:
         metrics = Metrics()
-    if metrics is not None:
-        metrics.describe(pipeline.scorer.name, config.playbook.source, config.playbook.sha256)
-    endpoints = start_endpoints(config, metrics, health) if metrics else None
-    sinks = build_sinks(config, extra_sinks)
-    observe = (None if metrics is None
-               else lambda batch, read_at: metrics.observe(batch, read_at, len(pipeline.states)))
-    runner = Runner(source, pipeline, sinks, config.batch_size, on_batch, observe, health.beat)
-    health.set_ready(True)  # a file or stdin needs no assignment or state rebuild
+    processor: Processor
+    if config.kafka is None:
+        try:
+            source: Source = JsonLinesSource(config.input_path)
+        except OSError as exc:
+            raise UsageError(f"cannot read input {config.input_path}: {exc.strerror}") from None
+        processor = build_pipeline(config)
+    else:
+        processor = PartitionedPipeline(lambda: build_pipeline(config))
+        source = KafkaSource(config.kafka, processor, health)
+    closers: list[Callable[[], None]] = [source.close]
     try:
+        if metrics is not None:
+            metrics.describe(RuleScorer.name, config.playbook.source, config.playbook.sha256)
+            endpoints = start_endpoints(config, metrics, health)
+            if endpoints is not None:
+                closers.append(endpoints.close)
+        sinks = build_sinks(config, extra_sinks)
+        if config.kafka is not None and (config.flags_topic or config.dead_letter_topic):
+            producer = make_producer(config.kafka.client_options())
+            closers.insert(0, producer.close)
+            if config.flags_topic:
+                sinks.append(FlagsTopic(producer, config.flags_topic))
+            if config.dead_letter_topic:
+                sinks.append(DeadLetterTopic(producer, config.dead_letter_topic))
+        closers[:0] = [s.close for s in sinks]  # sinks flush and close first
+        runner = Runner(source, processor, sinks, config.batch_size, on_batch,
+                        _observer(metrics, processor, source), health.beat)
+        if config.kafka is None:
+            health.set_ready(True)  # a file or stdin needs no assignment or state rebuild
         return runner.run()
     finally:
-        for sink in sinks:
-            sink.close()
-        source.close()
-        if endpoints:
-            endpoints.close()
+        for close in closers:
+            close()
+
+
+def _observer(metrics: Metrics | None, processor: Processor,
+              source: Source) -> Callable[[BatchResult, float], None] | None:
+    if metrics is None:
+        return None
+
+    def observe(batch: BatchResult, read_at: float) -> None:
+        metrics.observe(batch, read_at, processor.open_conversations())
+        if isinstance(source, KafkaSource):
+            metrics.set_consumer_lag(source.lag())
+
+    return observe

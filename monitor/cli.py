@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -16,6 +17,7 @@ from monitor.config import Config, default_store
 from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
 from monitor.events import Event
+from monitor.kafka_source import KafkaSettings
 from monitor.normalise import normalise
 from monitor.privacy import mask
 from monitor.runner import RunStats
@@ -66,9 +68,29 @@ def build_parser() -> argparse.ArgumentParser:
                                      "conversations and raise playbook flags.")
     src = run.add_argument_group("source")
     src.add_argument("--input", metavar="PATH", help="JSON Lines file, or - for stdin")
+    src.add_argument("--kafka-bootstrap", metavar="HOST:PORT[,…]",
+                     help="consume from Kafka instead (with --topic and --group)")
+    src.add_argument("--topic", action="append", metavar="T", help="input topic (repeatable)")
+    src.add_argument("--group", metavar="G", help="consumer group id")
+    src.add_argument("--kafka-start", choices=("earliest", "latest"), default="earliest",
+                     help="where a group without committed offsets starts (default earliest)")
+    src.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE",
+                     help="kafka-python client setting passed through, e.g. "
+                          "security_protocol=SASL_SSL, sasl_mechanism=PLAIN, "
+                          "sasl_plain_password=env:KAFKA_PASSWORD (read from the environment)")
+    src.add_argument("--rebuild-window", type=_positive_int, default=24 * 3600, metavar="SECONDS",
+                     help="on partition assignment, re-read this much of the partition's "
+                          "history to rebuild conversation state (default 86400)")
+    src.add_argument("--max-poll-interval-ms", type=_positive_int, default=300_000, metavar="MS",
+                     help=argparse.SUPPRESS)
+    src.add_argument("--session-timeout-ms", type=_positive_int, default=45_000, metavar="MS",
+                     help=argparse.SUPPRESS)
     out = run.add_argument_group("outputs")
     out.add_argument("--flags-out", metavar="PATH|-",
                      help="flags as JSON Lines (default: stdout when no other flag output)")
+    out.add_argument("--flags-topic", metavar="T", help="also produce flags to this Kafka topic")
+    out.add_argument("--dead-letter-topic", metavar="T",
+                     help="produce invalid events with their reason to this Kafka topic")
     out.add_argument("--scores-out", metavar="PATH", help="one line of scores per message")
     out.add_argument("--dead-letter-out", metavar="PATH",
                      help="invalid events with their reason")
@@ -129,12 +151,51 @@ def _store_arg(value: str | None) -> str | None:
     return None if value.lower() == "none" else value
 
 
+def _kafka(args: argparse.Namespace) -> KafkaSettings | None:
+    if not args.kafka_bootstrap:
+        for name in ("topic", "group", "flags_topic", "dead_letter_topic"):
+            if getattr(args, name):
+                raise UsageError(f"--{name.replace('_', '-')} needs --kafka-bootstrap")
+        return None
+    if args.input:
+        raise UsageError("give either --input or --kafka-bootstrap, not both")
+    if not args.topic or not args.group:
+        raise UsageError("--kafka-bootstrap needs --topic and --group")
+    return KafkaSettings(
+        bootstrap=args.kafka_bootstrap, topics=tuple(args.topic), group=args.group,
+        start=args.kafka_start, rebuild_window_s=args.rebuild_window,
+        max_poll_interval_ms=args.max_poll_interval_ms,
+        session_timeout_ms=args.session_timeout_ms,
+        options=dict(_kafka_option(o) for o in args.kafka_option),
+    )
+
+
+def _kafka_option(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--kafka-option needs KEY=VALUE, got {text!r}")
+    if raw.startswith("env:"):
+        name = raw[4:]
+        if name not in os.environ:
+            raise UsageError(f"--kafka-option {key}: environment variable {name} is not set")
+        raw = os.environ[name]
+    value: object = raw
+    if raw.lower() in ("true", "false"):
+        value = raw.lower() == "true"
+    elif raw.isdigit():
+        value = int(raw)
+    return key, value
+
+
 def _run(args: argparse.Namespace) -> int:
-    if not args.input:
-        raise UsageError("run needs --input PATH (or - for stdin)")
+    kafka = _kafka(args)
+    if not args.input and kafka is None:
+        raise UsageError("run needs --input PATH (or - for stdin), or --kafka-bootstrap")
+    other_flag_output = bool(args.flags_topic)
     config = Config(
-        input_path=args.input,
-        flags_out=args.flags_out or "-",
+        input_path=args.input or "",
+        kafka=kafka, flags_topic=args.flags_topic, dead_letter_topic=args.dead_letter_topic,
+        flags_out=args.flags_out or (None if other_flag_output else "-"),
         scores_out=args.scores_out,
         dead_letter_out=args.dead_letter_out,
         store_url=_store_arg(args.store),
@@ -153,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _with_progress(config: Config, err: Console) -> RunStats:
-    if not err.is_terminal or config.input_path == "-":
+    if not err.is_terminal or config.input_path in ("-", ""):
         return app.run(config)
     with progress_bar(err) as bar:
         task = bar.add_task("replay", total=None, msgs=0, rate=0.0)

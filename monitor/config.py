@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from monitor.kafka_source import KafkaSettings
 from monitor.playbook_file import PlaybookFile, builtin
 
 DEFAULT_STORE = "support-monitor.db"
@@ -27,6 +28,9 @@ class Config:
     conversation_ttl_s: int = 24 * 3600
     progress: bool = False
     metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
+    kafka: KafkaSettings | None = None  # the Kafka source instead of input_path
+    flags_topic: str | None = None
+    dead_letter_topic: str | None = None
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

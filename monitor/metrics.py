@@ -67,6 +67,9 @@ class Metrics:
         self.open_conversations = Gauge("support_open_conversations",
                                         "Conversations held in memory", registry=r)
         self.batches = Counter("monitor_batches", "Batches written and committed", registry=r)
+        self.consumer_lag = Gauge("monitor_consumer_lag_messages",
+                                  "Records between the consumer's position and the partition's end",
+                                  ["topic", "partition"], registry=r)
         self.info = Info("monitor_build", "Version, scorer and playbook in use", registry=r)
         self._open_escalations: set[str] = set()
 
@@ -74,6 +77,11 @@ class Metrics:
         self.info.info({"version": __version__, "scorer": scorer,
                         "playbook": "built-in" if playbook_source == "built-in" else "file",
                         "playbook_sha256": playbook_sha256[:12]})
+
+    def set_consumer_lag(self, lag: dict[tuple[str, int], int]) -> None:
+        self.consumer_lag.clear()  # revoked partitions disappear
+        for (topic, partition), n in lag.items():
+            self.consumer_lag.labels(topic, str(partition)).set(n)
 
     def observe(self, batch: BatchResult, read_at: float, open_conversations: int) -> None:
         """Count one written batch; ``read_at`` is when its records were read (perf_counter)."""

@@ -5,6 +5,7 @@ conversation state → playbook. Sinks and commit are the runner's job (``runner
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from monitor.errors import InvalidMessage
 from monitor.events import Event, RawRecord
@@ -56,6 +57,16 @@ class BatchResult:
     duplicates: int = 0
 
 
+class Processor(Protocol):
+    """What the runner drives: a ``Pipeline``, or one pipeline per partition."""
+
+    def process(self, records: list[RawRecord]) -> BatchResult: ...
+
+    def advance_clock(self, now_ms: int) -> BatchResult: ...
+
+    def open_conversations(self) -> int: ...
+
+
 class Pipeline:
     """Runs the steps over a batch. Holds the conversation state between batches."""
 
@@ -104,6 +115,9 @@ class Pipeline:
                 for f in gone.open_flags.values()
             )
         return result
+
+    def open_conversations(self) -> int:
+        return len(self.states)
 
     def advance_clock(self, now_ms: int) -> BatchResult:
         """Fire due timers of a live source whose stream is idle (wall clock as watermark).

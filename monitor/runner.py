@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from monitor.errors import Backpressure
-from monitor.pipeline import BatchResult, Pipeline
+from monitor.pipeline import BatchResult, Processor
 from monitor.sinks import Sink
 from monitor.sources import Source
 
@@ -63,7 +63,7 @@ def flush_all(sinks: Sequence[Sink], sleep: Callable[[float], None] = time.sleep
 class Runner:
     """Drives a source through the pipeline into the sinks until the input ends or SIGTERM."""
 
-    def __init__(self, source: Source, pipeline: Pipeline, sinks: Sequence[Sink],
+    def __init__(self, source: Source, pipeline: Processor, sinks: Sequence[Sink],
                  batch_size: int, on_batch: Callable[[RunStats], None] | None = None,
                  observe: Callable[[BatchResult, float], None] | None = None,
                  heartbeat: Callable[[], None] | None = None) -> None:
@@ -99,7 +99,7 @@ class Runner:
                     result = self.pipeline.process(records)
                 for sink in self.sinks:
                     sink.write(result)
-                flush_all(self.sinks)
+                flush_all(self.sinks, self.source.idle)
                 if records:
                     self.source.commit(records)
                 if self.observe:

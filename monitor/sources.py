@@ -10,6 +10,7 @@ import os
 import select
 import stat
 import sys
+import time
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
@@ -33,6 +34,10 @@ class Source(Protocol):
         """Stop at the next safe point; ``batches`` then ends."""
         ...
 
+    def idle(self, seconds: float) -> None:
+        """Wait while a sink applies backpressure, staying alive (a consumer keeps its group)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -51,6 +56,9 @@ class JsonLinesSource:
     def stop(self) -> None:
         """Stop reading at the next pause in the input (used on SIGTERM)."""
         self._stopping = True
+
+    def idle(self, seconds: float) -> None:
+        time.sleep(seconds)
 
     def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
         batch: list[RawRecord] = []

@@ -15,6 +15,7 @@ class ListSource:
     def __init__(self, batches: list[list[RawRecord]]) -> None:
         self._batches = batches
         self.committed: list[int] = []
+        self.idled: list[float] = []
 
     def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
         yield from self._batches
@@ -24,6 +25,9 @@ class ListSource:
 
     def progress(self) -> tuple[int, int | None]:
         return len(self.committed), len(self._batches)
+
+    def idle(self, seconds: float) -> None:
+        self.idled.append(seconds)
 
     def stop(self) -> None:
         pass
