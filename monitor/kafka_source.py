@@ -8,7 +8,11 @@
   processed; their flags were written by the previous owner and are not emitted again.
   Readiness turns on when every assigned partition is rebuilt.
 - On revocation, drops the state of the lost partitions: the runner flushes and commits
-  every batch before the next poll, so nothing of them is left unwritten.
+  every batch before the next poll, so nothing of them is left unwritten. A partition
+  revoked and assigned back in the same rebalance keeps its state.
+- kafka-python calls rebalance listeners on its network thread, where blocking calls are
+  not allowed: the listener only notes the change; the rebuild runs on the main thread
+  right after ``poll`` returns, before the polled records are handed on.
 - While a sink applies backpressure, ``idle`` pauses every partition and keeps polling,
   so the member stays in its group without reading more.
 """
@@ -73,12 +77,16 @@ class KafkaSource:
             )
         except KafkaError as exc:
             raise UsageError(f"cannot connect to Kafka at {settings.bootstrap}: {exc}") from None
+        self._assigned_pending: set[TopicPartition] = set()
+        self._revoked_pending: set[TopicPartition] = set()
         self._consumer.subscribe(list(settings.topics), listener=_Listener(self))
+        partitions.caught_up = self.caught_up
 
     # --- Source protocol ------------------------------------------------------------
     def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
         while not self._stopping:
             polled = self._consumer.poll(timeout_ms=500, max_records=max_size)
+            self._apply_rebalance()
             batch = [RawRecord(r.value, tp.topic, r.offset, "offset", tp.partition)
                      for tp, records in polled.items() for r in records]
             self.consumed += len(batch)
@@ -132,17 +140,27 @@ class KafkaSource:
             out[(tp.topic, tp.partition)] = max(0, end - self._consumer.position(tp))
         return out
 
-    def _assigned(self, assigned: list[TopicPartition]) -> None:
+    def caught_up(self) -> set[tuple[str, int]]:
+        """Assigned partitions with nothing left to read."""
+        return {key for key, n in self.lag().items() if n == 0}
+
+    def _apply_rebalance(self) -> None:
+        """Drop the state of lost partitions, rebuild that of new ones (main thread)."""
+        if not (self._assigned_pending or self._revoked_pending):
+            return
+        assigned, revoked = self._assigned_pending, self._revoked_pending
+        self._assigned_pending, self._revoked_pending = set(), set()
+        kept = set(self._partitions.partitions())
+        for tp in revoked - assigned:
+            self._partitions.revoke((tp.topic, tp.partition))
         self._health.set_ready(False)
-        for tp in assigned:
+        for tp in sorted(assigned, key=lambda t: (t.topic, t.partition)):
+            if tp in revoked and (tp.topic, tp.partition) in kept:
+                continue  # ours before and after the rebalance: the state is current
             committed = self._consumer.committed(tp)
             history = self._history(tp, committed) if committed else iter(())
             self.rebuilt_records += self._partitions.rebuild((tp.topic, tp.partition), history)
         self._health.set_ready(True)
-
-    def _revoked(self, revoked: list[TopicPartition]) -> None:
-        for tp in revoked:
-            self._partitions.revoke((tp.topic, tp.partition))
 
     def _history(self, tp: TopicPartition, until: int) -> Iterator[list[RawRecord]]:
         """The partition's records from the rebuild window's start up to ``until``."""
@@ -152,7 +170,9 @@ class KafkaSource:
             reader.assign([tp])
             since_ms = int(time.time() * 1000) - self.settings.rebuild_window_s * 1000
             found = reader.offsets_for_times({tp: since_ms}).get(tp)
-            start = found.offset if found is not None else until
+            # No record at or after that time: nothing to rebuild. (Some Kafka-compatible
+            # brokers answer offset 0 with timestamp -1 instead of "none".)
+            start = until if found is None or found.timestamp < 0 else found.offset
             begin = reader.beginning_offsets([tp])[tp]
             start = max(begin, min(start, until))
             reader.seek(tp, start)
@@ -171,7 +191,7 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
         self._source = source
 
     def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        self._source._revoked(list(revoked))
+        self._source._revoked_pending.update(revoked)
 
     def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        self._source._assigned(list(assigned))
+        self._source._assigned_pending.update(assigned)

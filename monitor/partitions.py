@@ -7,6 +7,12 @@ event time seen in that partition, as in Kafka Streams). A lagging partition the
 never fires another partition's timers early, a partition can be dropped on revocation
 and rebuilt on assignment without touching the others, and the flags of a partition
 do not depend on which instance owns it.
+
+A partition that is idle and fully caught up (nothing left to read) cannot receive an
+event older than what the other partitions have shown, so on idle turns its stream time
+moves up to the highest of this instance's partitions: a customer left waiting in a
+quiet partition is flagged when the rest of the floor's time has passed, as in a file
+replay of the same events. A lagging partition is never moved on.
 """
 
 from __future__ import annotations
@@ -33,6 +39,10 @@ class PartitionedPipeline:
     def __init__(self, factory: Callable[[], Pipeline]) -> None:
         self._factory = factory
         self._parts: dict[PartitionKey, Pipeline] = {}
+        self.caught_up: Callable[[], set[PartitionKey]] = set  # set by the source
+
+    def watermark_ms(self) -> int:
+        return max((p.states.watermark_ms for p in self._parts.values()), default=0)
 
     @property
     def scorer_name(self) -> str:
@@ -54,7 +64,13 @@ class PartitionedPipeline:
         return result
 
     def advance_clock(self, now_ms: int) -> BatchResult:
+        """Idle turn: caught-up partitions to this instance's stream time, then the wall clock."""
         result = BatchResult()
+        top = self.watermark_ms()
+        for key in self.caught_up():
+            pipeline = self._parts.get(key)
+            if pipeline is not None:
+                _merge(result, pipeline.advance_watermark(top))
         for pipeline in self._parts.values():
             _merge(result, pipeline.advance_clock(now_ms))
         return result

@@ -119,6 +119,15 @@ class Pipeline:
     def open_conversations(self) -> int:
         return len(self.states)
 
+    def advance_watermark(self, to_ms: int) -> BatchResult:
+        """Move stream time on without an event (a caught-up, idle partition; see
+        ``partitions.py``) and fire the reply timers that became due."""
+        result = BatchResult()
+        if to_ms > self.states.watermark_ms:
+            self.states.watermark_ms = to_ms
+            self._collect(result, self.playbook.fire_timers(to_ms, self.states))
+        return result
+
     def advance_clock(self, now_ms: int) -> BatchResult:
         """Fire due timers of a live source whose stream is idle (wall clock as watermark).
 
