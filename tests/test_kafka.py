@@ -6,13 +6,15 @@ import json
 import signal
 import subprocess
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka_helpers import Broker, start_monitor
+from conftest import wait_http
+from kafka_helpers import Broker, free_port, start_monitor
 
 from monitor import app
 from monitor.config import Config
@@ -223,4 +225,57 @@ def test_broker_outage_mid_stream(broker: Broker, sample_path: Path, tmp_path: P
     finally:
         assert stop(proc) == 0, (tmp_path / "m.log").read_text()
     check_store(store, expected)
+    check_flags_topic(broker, expected)
+
+
+def committed_total(broker: Broker, group: str) -> int:
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=group,
+                             enable_auto_commit=False)
+    try:
+        return sum(consumer.committed(TopicPartition(TOPIC, p)) or 0 for p in range(3))
+    finally:
+        consumer.close()
+
+
+@pytest.mark.postgres
+def test_failing_store_stops_loudly_and_commits_nothing_unwritten(
+        broker: Broker, sample_path: Path, tmp_path: Path, postgres_url: str) -> None:
+    import psycopg
+
+    lines = stream(sample_path, 12)
+    expected = file_replay(lines, tmp_path)
+    total = valid_events(lines, tmp_path)
+    broker.produce(TOPIC, lines)
+    port = free_port()
+    proc = start_monitor(broker, TOPIC, "g4", postgres_url, tmp_path, "m", "--metrics-port",
+                         str(port))
+    wait_http(f"http://127.0.0.1:{port}/readyz")  # assigned and rebuilt
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as resp:
+        assert b"monitor_consumer_lag_messages{" in resp.read()
+    wait_for_some(postgres_url, total // 4, proc)
+    name = postgres_url.rsplit("/", 1)[1]
+    admin = postgres_url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # the store goes away mid-stream
+    assert proc.wait(timeout=60) != 0  # loudly: a traceback and a non-zero exit
+    assert "Traceback" in (tmp_path / "m.log").read_text()
+    written = committed_total(broker, "g4")
+    assert written < len(lines)  # nothing committed past what the store took
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    again = start_monitor(broker, TOPIC, "g4", postgres_url, tmp_path, "again")
+    try:
+        deadline = time.monotonic() + 120
+        while committed_total(broker, "g4") < len(lines) and time.monotonic() < deadline:
+            assert again.poll() is None
+            time.sleep(0.5)
+        assert committed_total(broker, "g4") == len(lines)
+    finally:
+        assert stop(again) == 0, (tmp_path / "again.log").read_text()
+    # The restart went on from the last commit: the new store has the rest, and the flags
+    # topic has every flag of the stream, duplicates only as identical redeliveries.
+    assert {r["flag_id"] for r in store_flags(postgres_url)} <= set(expected)
+    assert count_messages(postgres_url) >= total - written
     check_flags_topic(broker, expected)
