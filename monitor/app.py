@@ -103,8 +103,8 @@ def _observer(metrics: Metrics | None, processor: Processor,
     if metrics is None:
         return None
 
-    def observe(batch: BatchResult, read_at: float) -> None:
-        metrics.observe(batch, read_at, processor.open_conversations())
+    def observe(batch: BatchResult, written_s: float) -> None:
+        metrics.observe(batch, written_s, processor.open_conversations())
         if isinstance(source, KafkaSource):
             metrics.set_consumer_lag(source.lag())
 

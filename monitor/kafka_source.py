@@ -47,6 +47,9 @@ class KafkaSettings:
     rebuild_window_s: int = 24 * 3600
     max_poll_interval_ms: int = 300_000
     session_timeout_ms: int = 45_000
+    # How long a fetch may wait for data: short, so a live floor's messages are handed
+    # on in small batches instead of piling up behind a long fetch wait.
+    fetch_max_wait_ms: int = 50
     # Passed through to kafka-python as is: security_protocol, sasl_mechanism,
     # sasl_plain_username, sasl_plain_password, ssl_cafile, ssl_certfile, ssl_keyfile, …
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -72,6 +75,7 @@ class KafkaSource:
                 auto_offset_reset=settings.start,
                 max_poll_interval_ms=settings.max_poll_interval_ms,
                 session_timeout_ms=settings.session_timeout_ms,
+                fetch_max_wait_ms=settings.fetch_max_wait_ms,
                 heartbeat_interval_ms=max(1000, settings.session_timeout_ms // 5),
                 **settings.client_options(),
             )

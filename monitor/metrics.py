@@ -83,8 +83,8 @@ class Metrics:
         for (topic, partition), n in lag.items():
             self.consumer_lag.labels(topic, str(partition)).set(n)
 
-    def observe(self, batch: BatchResult, read_at: float, open_conversations: int) -> None:
-        """Count one written batch; ``read_at`` is when its records were read (perf_counter)."""
+    def observe(self, batch: BatchResult, written_s: float, open_conversations: int) -> None:
+        """Count one written batch; ``written_s``: from reading it to its outputs flushed."""
         for p in batch.processed:
             e = p.event
             channel = e.channel_label
@@ -117,7 +117,6 @@ class Metrics:
         self.open_conversations.set(open_conversations)
         self.batches.inc()
         if batch.processed:
-            spent = time.perf_counter() - read_at
             for _ in batch.processed:
-                self.processing.observe(spent)
+                self.processing.observe(written_s)
             self.event_lag.set(time.time() - batch.processed[-1].event.ts_ms / 1000)

@@ -67,7 +67,8 @@ class Runner:
                  batch_size: int, on_batch: Callable[[RunStats], None] | None = None,
                  observe: Callable[[BatchResult, float], None] | None = None,
                  heartbeat: Callable[[], None] | None = None) -> None:
-        """``observe(batch, read_at)`` is called once a batch is durably written (metrics);
+        """``observe(batch, seconds)`` is called once a batch is durably written, with the
+        seconds from reading it to its outputs being flushed (metrics);
         ``heartbeat()`` on every turn of the loop, idle ones included (liveness)."""
         self.source = source
         self.pipeline = pipeline
@@ -100,10 +101,11 @@ class Runner:
                 for sink in self.sinks:
                     sink.write(result)
                 flush_all(self.sinks, self.source.idle)
+                written_s = time.perf_counter() - read_at
                 if records:
                     self.source.commit(records)
                 if self.observe:
-                    self.observe(result, read_at)
+                    self.observe(result, written_s)
                 self.stats.add(result)
                 self.stats.progress = self.source.progress()
                 if self.on_batch:
