@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from monitor.alerts import AlertSink
 from monitor.config import Config
 from monitor.endpoints import Endpoints, Health
 from monitor.errors import UsageError
@@ -87,6 +88,8 @@ def run(config: Config, extra_sinks: list[Sink] | None = None,
                 sinks.append(FlagsTopic(producer, config.flags_topic))
             if config.dead_letter_topic:
                 sinks.append(DeadLetterTopic(producer, config.dead_letter_topic))
+        if config.alerts is not None:
+            sinks.append(AlertSink(config.alerts, metrics))
         closers[:0] = [s.close for s in sinks]  # sinks flush and close first
         runner = Runner(source, processor, sinks, config.batch_size, on_batch,
                         _observer(metrics, processor, source), health.beat)

@@ -13,6 +13,7 @@ from typing import NoReturn
 from rich.console import Console
 
 from monitor import __version__, app, playbook_file
+from monitor.alerts import AlertSettings
 from monitor.config import Config, default_store
 from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
@@ -99,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "default $SUPPORT_MONITOR_STORE or ./support-monitor.db")
     out.add_argument("--metrics-port", type=_port, metavar="N",
                      help="serve Prometheus /metrics and /healthz, /readyz on this port")
+    out.add_argument("--alertmanager-url", metavar="URL",
+                     help="push escalations (and critical urgent flags) to this Alertmanager")
+    out.add_argument("--alert-link", metavar="TEMPLATE", default="",
+                     help="link sent with each alert, e.g. https://console/flags/{flag_id}")
     tune = run.add_argument_group("tuning")
     tune.add_argument("--batch-size", type=_positive_int, default=200, metavar="N")
     tune.add_argument("--conversation-ttl", type=_positive_int, default=24 * 3600, metavar="SECONDS",
@@ -203,6 +208,8 @@ def _run(args: argparse.Namespace) -> int:
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
         metrics_port=args.metrics_port,
+        alerts=(AlertSettings(args.alertmanager_url, args.alert_link)
+                if args.alertmanager_url else None),
     )
     err = Console(stderr=True)
     if args.quiet:

@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from monitor.alerts import AlertSettings
 from monitor.kafka_source import KafkaSettings
 from monitor.playbook_file import PlaybookFile, builtin
 
@@ -31,6 +32,7 @@ class Config:
     kafka: KafkaSettings | None = None  # the Kafka source instead of input_path
     flags_topic: str | None = None
     dead_letter_topic: str | None = None
+    alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

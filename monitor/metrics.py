@@ -70,6 +70,13 @@ class Metrics:
         self.consumer_lag = Gauge("monitor_consumer_lag_messages",
                                   "Records between the consumer's position and the partition's end",
                                   ["topic", "partition"], registry=r)
+        self.alerts_sent = Counter("support_alerts_sent", "Alerts delivered to Alertmanager",
+                                   registry=r)
+        self.alerts_failed = Counter("support_alerts_failed",
+                                     "Alert deliveries that failed (kept and retried)", registry=r)
+        self.alerts_dropped = Counter("support_alerts_dropped",
+                                      "Alerts dropped because the retry buffer was full",
+                                      registry=r)
         self.info = Info("monitor_build", "Version, scorer and playbook in use", registry=r)
         self._open_escalations: set[str] = set()
 

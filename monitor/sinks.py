@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 from typing import Any, Protocol, TextIO
 
@@ -30,13 +31,15 @@ class _JsonLines:
 
     def __init__(self, path: str) -> None:
         self._out: TextIO = sys.stdout if path == "-" else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        # Only a regular file can be fsynced (not /dev/null, a pipe or a terminal).
+        self._sync = self._out is not sys.stdout and stat.S_ISREG(os.fstat(self._out.fileno()).st_mode)
 
     def _line(self, obj: dict[str, Any]) -> None:
         self._out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def flush(self) -> None:
         self._out.flush()
-        if self._out is not sys.stdout:
+        if self._sync:
             os.fsync(self._out.fileno())
 
     def close(self) -> None:

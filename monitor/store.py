@@ -6,6 +6,7 @@ SQLAlchemy Core; SQLite file by default, PostgreSQL by URL. Writes are idempoten
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from monitor.errors import Backpressure, UsageError
 from monitor.flags import Flag, Status, Transition
@@ -120,15 +121,30 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         try:
-            metadata.create_all(self.engine)
-            with self.engine.begin() as conn:
-                row = conn.execute(select(schema_info.c.version)).first()
-                if row is None:
-                    conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
-                elif row.version != SCHEMA_VERSION:
-                    raise UsageError(f"store schema version {row.version}, expected {SCHEMA_VERSION}")
+            self._create_schema()
         except OperationalError as exc:
             raise UsageError(f"cannot open store {url!r}: {exc.orig}") from None
+
+    def _create_schema(self) -> None:
+        # Several instances may start at once on one database: when another one creates
+        # a table between our check and our CREATE, look again (then it exists).
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    row = conn.execute(select(schema_info.c.version)).first()
+                    if row is None:
+                        conn.execute(self._insert(schema_info).values(id=1, version=SCHEMA_VERSION)
+                                     .on_conflict_do_nothing())
+                    elif row.version != SCHEMA_VERSION:
+                        raise UsageError(f"store schema version {row.version}, "
+                                         f"expected {SCHEMA_VERSION}")
+                return
+            except (OperationalError, IntegrityError, ProgrammingError) as exc:
+                raced = "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig)
+                if not raced or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def write(self, message_rows: Sequence[dict[str, Any]], new_flags: Sequence[Flag],
               transitions: Sequence[Transition]) -> None:

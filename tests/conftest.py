@@ -152,3 +152,67 @@ class Prometheus:
         self.proc.wait(timeout=20)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Webhook:
+    """An HTTP receiver of the test's own, collecting what Alertmanager posts to it."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received: list[dict[str, object]] = []
+        self.received = received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                received.append(json.loads(body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def alerts(self) -> list[dict[str, object]]:
+        return [a for n in self.received for a in n["alerts"]]  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class Alertmanager:
+    """A real Alertmanager routing everything to ``webhook_url``, on ``port``."""
+
+    def __init__(self, webhook_url: str, port: int | None = None) -> None:
+        binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+        if binary is None:
+            raise RuntimeError("alertmanager not found: run tests/run.sh, which installs it")
+        self.dir = Path(tempfile.mkdtemp(prefix="sm-am-"))
+        self.port = port or _free_port()
+        config = {
+            "route": {"receiver": "hook", "group_by": ["flag_id"], "group_wait": "1s",
+                      "group_interval": "1s", "repeat_interval": "1h"},
+            "receivers": [{"name": "hook",
+                           "webhook_configs": [{"url": webhook_url, "send_resolved": True}]}],
+        }
+        (self.dir / "alertmanager.yml").write_text(json.dumps(config))
+        self.log = (self.dir / "am.log").open("wb")
+        self.proc = subprocess.Popen(
+            [binary, f"--config.file={self.dir / 'alertmanager.yml'}",
+             f"--storage.path={self.dir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address="],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        wait_http(self.url + "/-/ready")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -105,6 +105,23 @@ def wait_for_messages(store_url: str, n: int, procs: list[subprocess.Popen[bytes
     raise AssertionError(f"store has {got} of {n} messages after {timeout_s:g} s")
 
 
+def wait_for_flags(store_url: str, expected: dict[str, dict[str, Any]],
+                   procs: list[subprocess.Popen[bytes]], timeout_s: float = 30) -> None:
+    """Reply-timer flags of the last conversations come on the monitor's next idle turn."""
+    deadline = time.monotonic() + timeout_s
+    got: set[str] = set()
+    while time.monotonic() < deadline:
+        got = {r["flag_id"] for r in store_flags(store_url)}
+        if got >= set(expected):
+            return
+        for p in procs:
+            assert p.poll() is None, f"monitor exited with {p.returncode}"
+        time.sleep(0.3)
+    missing = [expected[f] for f in set(expected) - got]
+    raise AssertionError(
+        f"missing flags: {[(f['conversation_id'], f['kind'], f['reasons']) for f in missing]}")
+
+
 def count_messages(store_url: str) -> int:
     store = Store(store_url)
     try:
@@ -144,6 +161,7 @@ def test_topic_gives_the_flags_of_the_file_replay_and_dead_letters(
     proc = start_monitor(broker, TOPIC, "g1", store, tmp_path, "m1")
     try:
         wait_for_messages(store, valid_events(lines, tmp_path), [proc])
+        wait_for_flags(store, expected, [proc])
     finally:
         assert stop(proc) == 0, (tmp_path / "m1.log").read_text()
     check_flags_topic(broker, expected)
@@ -179,6 +197,7 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
     second = start_monitor(broker, TOPIC, "g1", store, tmp_path, "second")
     try:
         wait_for_messages(store, total, [second])
+        wait_for_flags(store, expected, [second])
     finally:
         assert stop(second) == 0, (tmp_path / "second.log").read_text()
     check_store(store, expected)
@@ -196,9 +215,10 @@ def test_two_instances_one_stopped_mid_stream(broker: Broker, sample_path: Path,
     b = start_monitor(broker, TOPIC, "g2", postgres_url, tmp_path, "b")
     try:
         wait_for_messages(postgres_url, total // 4, [a, b])
+        assert count_messages(postgres_url) < total  # stopped mid-stream
         assert stop(a) == 0, (tmp_path / "a.log").read_text()  # leaves the group cleanly
-        assert count_messages(postgres_url) < total
         wait_for_messages(postgres_url, total, [b])
+        wait_for_flags(postgres_url, expected, [b])
     finally:
         for p in (a, b):
             if p.poll() is None:
@@ -222,6 +242,7 @@ def test_broker_outage_mid_stream(broker: Broker, sample_path: Path, tmp_path: P
         assert proc.poll() is None  # the monitor waits, it does not die
         broker.resume()
         wait_for_messages(store, total, [proc])
+        wait_for_flags(store, expected, [proc])
     finally:
         assert stop(proc) == 0, (tmp_path / "m.log").read_text()
     check_store(store, expected)
@@ -272,6 +293,9 @@ def test_failing_store_stops_loudly_and_commits_nothing_unwritten(
             assert again.poll() is None
             time.sleep(0.5)
         assert committed_total(broker, "g4") == len(lines)
+        while time.monotonic() < deadline and not (
+                {f["flag_id"] for f in broker.read_all("flags", settle_s=0.5)} >= set(expected)):
+            time.sleep(0.3)  # the last reply-timer flags come on an idle turn
     finally:
         assert stop(again) == 0, (tmp_path / "again.log").read_text()
     # The restart went on from the last commit: the new store has the rest, and the flags
