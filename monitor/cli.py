@@ -192,6 +192,19 @@ def _kafka_option(text: str) -> tuple[str, object]:
     return key, value
 
 
+def _alerts(args: argparse.Namespace) -> AlertSettings | None:
+    if not args.alertmanager_url:
+        return None
+    if not args.alertmanager_url.startswith(("http://", "https://")):
+        raise UsageError(f"--alertmanager-url must be http(s)://…, got {args.alertmanager_url!r}")
+    try:
+        args.alert_link.format(flag_id="x")
+    except (KeyError, IndexError, ValueError):
+        raise UsageError("--alert-link may only use {flag_id}, e.g. "
+                         "https://console.example/flags/{flag_id}") from None
+    return AlertSettings(args.alertmanager_url, args.alert_link)
+
+
 def _run(args: argparse.Namespace) -> int:
     kafka = _kafka(args)
     if not args.input and kafka is None:
@@ -208,8 +221,7 @@ def _run(args: argparse.Namespace) -> int:
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
         metrics_port=args.metrics_port,
-        alerts=(AlertSettings(args.alertmanager_url, args.alert_link)
-                if args.alertmanager_url else None),
+        alerts=_alerts(args),
     )
     err = Console(stderr=True)
     if args.quiet:
