@@ -8,11 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console
 
-from monitor import __version__, app, playbook_file
+from monitor import __version__, app, dashboards, playbook_file
 from monitor.alerts import AlertSettings
 from monitor.config import Config, default_store
 from monitor.console import ConsoleFlags, print_summary, progress_bar
@@ -125,6 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
     demo.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
+    dash = sub.add_parser("dashboards", help="export or upload the Grafana dashboards",
+                          description="The Grafana dashboards (Floor live, Trends, Monitor health).")
+    dash_sub = dash.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    export = dash_sub.add_parser("export", help="write the dashboards as JSON files into DIR")
+    export.add_argument("dir", metavar="DIR")
+    push = dash_sub.add_parser("push", help="upload the dashboards through Grafana's HTTP API "
+                                            "(token from $GRAFANA_TOKEN)")
+    push.add_argument("--grafana-url", required=True, metavar="URL")
+    push.add_argument("--folder-uid", metavar="UID", help="Grafana folder to put them in")
+
     book = sub.add_parser("playbook", help="check or print the playbook file",
                           description="The playbook file holds thresholds, response-time "
                                       "targets and term lists (YAML).")
@@ -144,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _score(args)
         if args.command == "playbook":
             return _playbook(args)
+        if args.command == "dashboards":
+            return _dashboards(args)
         return _demo(args)
     except UsageError as exc:
         print(f"support-monitor: error: {exc}", file=sys.stderr)
@@ -271,6 +284,28 @@ def _demo(args: argparse.Namespace) -> int:
     print_summary(console, stats)
     if config.store_url:
         console.print(f"Flags and scores are in the store: [bold]{config.store_url}[/]")
+    return 0
+
+
+def _dashboards(args: argparse.Namespace) -> int:
+    if args.action == "export":
+        try:
+            written = dashboards.export(Path(args.dir))
+        except OSError as exc:
+            raise UsageError(f"cannot write dashboards to {args.dir}: {exc.strerror}") from None
+        for path in written:
+            print(path)
+        return 0
+    token = os.environ.get("GRAFANA_TOKEN")
+    if not token:
+        raise UsageError("dashboards push needs a Grafana service-account token in $GRAFANA_TOKEN")
+    try:
+        urls = dashboards.push(args.grafana_url, token, args.folder_uid)
+    except dashboards.PushError as exc:  # the remote Grafana failed: one line, exit 1
+        print(f"support-monitor: error: push to {args.grafana_url} failed: {exc}", file=sys.stderr)
+        return 1
+    for url in urls:
+        print(url)
     return 0
 
 

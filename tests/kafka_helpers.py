@@ -61,10 +61,14 @@ class Broker:
         finally:
             admin.close()
 
-    def produce(self, topic: str, lines: list[bytes]) -> None:
-        """Each line as one record, keyed by its conversation_id when it has one."""
+    def produce(self, topic: str, lines: list[bytes], rate: float | None = None) -> None:
+        """Each line as one record, keyed by its conversation_id when it has one;
+        ``rate`` messages per second when given."""
         producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
-        for line in lines:
+        started = time.monotonic()
+        for i, line in enumerate(lines):
+            if rate:
+                time.sleep(max(0.0, started + i / rate - time.monotonic()))
             try:
                 obj = json.loads(line)
                 key = obj.get("conversation_id") if isinstance(obj, dict) else None
