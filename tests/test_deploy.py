@@ -3,13 +3,20 @@ and Kubernetes files against their schemas (no container engine runs on these ma
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+from monitor.cli import build_parser
+
+REPO = Path(__file__).resolve().parent.parent
+DEPLOY = REPO / "deploy"
 RULES = DEPLOY / "prometheus" / "rules"
 
 
@@ -66,3 +73,114 @@ def test_promtool_catches_a_broken_rule(tmp_path: Path, broken: str) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text(text.replace(first, first[: len(first) - len(first.lstrip())] + broken, 1))
     assert run("promtool", "check", "rules", str(bad)).returncode != 0
+
+
+# --- container and Kubernetes files, against their schemas ---------------------------------
+def _yaml_docs(path: Path) -> list[dict[str, Any]]:
+    import yaml
+
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+
+
+def _compose_errors(doc: dict[str, Any]) -> list[str]:
+    # The Compose Specification schema, as shipped in docker-compose 1.29.2 (Apache-2.0).
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "schemas" / "compose_spec.json").read_text())
+    return [f"{list(e.path)}: {e.message}"
+            for e in jsonschema.Draft7Validator(schema).iter_errors(doc)]
+
+
+def test_compose_file_matches_the_compose_schema() -> None:
+    doc = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    assert _compose_errors(doc) == []
+    assert {"kafka", "postgres", "monitor", "prometheus", "alertmanager", "grafana"} <= set(doc["services"])
+    broken = json.loads(json.dumps(doc))
+    broken["services"]["monitor"]["ports"] = {"metrics": 9108}
+    assert _compose_errors(broken)  # the check can fail
+
+
+def _monitor_args(args: list[str]) -> argparse.Namespace:
+    expanded = [a.replace("$(STORE_URL)", "postgresql://x@db/monitor") for a in args]
+    return build_parser().parse_args(expanded)
+
+
+def test_compose_and_kubernetes_run_the_monitor_with_valid_arguments() -> None:
+    compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    args = _monitor_args(compose["services"]["monitor"]["command"])
+    assert args.kafka_bootstrap and args.metrics_port == 9108 and args.alertmanager_url
+    deployment = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+                      if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    args = _monitor_args(container["args"])
+    assert args.group and args.flags_topic and args.playbook
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == args.metrics_port
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_kubernetes_manifests_match_the_kubernetes_schemas() -> None:
+    import kubernetes_validate
+
+    docs = _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+    kinds = {d["kind"] for d in docs}
+    assert {"Deployment", "Service", "ConfigMap", "PodMonitor"} <= kinds
+    version = kubernetes_validate.latest_version()
+    for doc in docs:
+        if doc["apiVersion"].startswith("monitoring.coreos.com/"):
+            continue  # a CRD of the Prometheus Operator: checked by hand below
+        kubernetes_validate.validate(doc, version, strict=True)
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    monitor = next(d for d in docs if d["kind"] == "PodMonitor")
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= labels.items()
+    assert labels[monitor["spec"]["jobLabel"]] == "support-monitor"  # up{job="support-monitor"}
+    port_names = {p["name"] for c in deployment["spec"]["template"]["spec"]["containers"]
+                  for p in c["ports"]}
+    assert all(e["port"] in port_names for e in monitor["spec"]["podMetricsEndpoints"])
+    broken = json.loads(json.dumps(deployment))
+    broken["spec"]["replicas"] = "three"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, version, strict=True)
+
+
+def test_playbook_configmap_is_a_valid_playbook(tmp_path: Path) -> None:
+    from monitor.playbook_file import load
+
+    config = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+                  if d["kind"] == "ConfigMap")
+    path = tmp_path / "playbook.yaml"
+    path.write_text(config["data"]["playbook.yaml"], encoding="utf-8")
+    assert load(str(path)).settings.first_reply_target_s == 60
+
+
+def test_prometheus_config_checks(tmp_path: Path) -> None:
+    text = (DEPLOY / "prometheus" / "prometheus.yml").read_text(encoding="utf-8")
+    text = text.replace("/etc/prometheus/rules/", str(RULES) + "/")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(text, encoding="utf-8")
+    proc = run("promtool", "check", "config", str(config))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_grafana_provisioning_matches_the_dashboards() -> None:
+    from monitor import dashboards
+
+    sources = _yaml_docs(DEPLOY / "grafana" / "provisioning" / "datasources" / "datasources.yml")[0]
+    uids = {d["uid"]: d["type"] for d in sources["datasources"]}
+    used = {(p["datasource"]["uid"], p["datasource"]["type"])
+            for b in dashboards.all_dashboards().values() for p in b["panels"]}
+    assert used <= set(uids.items())
+    provider = _yaml_docs(DEPLOY / "grafana" / "provisioning" / "dashboards" / "dashboards.yml")[0]
+    path = provider["providers"][0]["options"]["path"]
+    compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    assert f"../dashboards:{path}:ro" in compose["services"]["grafana"]["volumes"]
+
+
+def test_dockerfile_runs_the_monitor_as_a_non_root_user() -> None:
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM python:3.11" in text and "USER monitor" in text
+    assert 'ENTRYPOINT ["support-monitor"]' in text and "EXPOSE 9108" in text
+    for path in re.findall(r"^COPY (?!--from)(\S+)", text, re.M):
+        assert (REPO / path).exists(), path
