@@ -126,6 +126,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
     demo.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
+    report = sub.add_parser("report", help="reports for managers",
+                            description="Reports read from the store.")
+    report_sub = report.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    weekly = report_sub.add_parser(
+        "weekly", help="the weekly trend report",
+        description="Volume, anger, flags, escalations, response times against the targets, "
+                    "complaint and customer types, coaching, week over week. Event time, ISO "
+                    "weeks. E-mail: --mail-to plus $SMTP_HOST, $SMTP_PORT, $SMTP_FROM, "
+                    "$SMTP_USER, $SMTP_PASSWORD, $SMTP_STARTTLS (default 1).")
+    weekly.add_argument("--week", metavar="YYYY-Www",
+                        help="ISO week, e.g. 2026-W47 (default: the last complete week)")
+    weekly.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+    weekly.add_argument("--timezone", default="Asia/Shanghai", metavar="TZ",
+                        help="where weeks begin and end (default Asia/Shanghai)")
+    weekly.add_argument("--format", choices=("html", "md", "json"), default="html")
+    weekly.add_argument("--out", required=True, metavar="FILE", help="where to write it (- for stdout)")
+    weekly.add_argument("--mail-to", action="append", default=[], metavar="ADDRESS",
+                        help="also send the report by e-mail (repeatable)")
+    weekly.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+
     dash = sub.add_parser("dashboards", help="export or upload the Grafana dashboards",
                           description="The Grafana dashboards (Floor live, Trends, Monitor health).")
     dash_sub = dash.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -157,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _playbook(args)
         if args.command == "dashboards":
             return _dashboards(args)
+        if args.command == "report":
+            return _report(args)
         return _demo(args)
     except UsageError as exc:
         print(f"support-monitor: error: {exc}", file=sys.stderr)
@@ -284,6 +306,49 @@ def _demo(args: argparse.Namespace) -> int:
     print_summary(console, stats)
     if config.store_url:
         console.print(f"Flags and scores are in the store: [bold]{config.store_url}[/]")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from monitor import report
+    from monitor.report.mail import SmtpSettings, send
+    from monitor.report.render import as_markdown
+
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {args.timezone!r}") from None
+    try:
+        week = (report.Week.parse(args.week, args.timezone) if args.week else
+                report.Week.containing(datetime.now(UTC) - timedelta(days=7), args.timezone))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    smtp = None
+    if args.mail_to:
+        if not os.environ.get("SMTP_HOST"):
+            raise UsageError("--mail-to needs $SMTP_HOST (and $SMTP_FROM, $SMTP_USER, … as needed)")
+        smtp = SmtpSettings(os.environ["SMTP_HOST"], int(os.environ.get("SMTP_PORT", "587")),
+                            os.environ.get("SMTP_FROM", "support-monitor@localhost"),
+                            os.environ.get("SMTP_USER"), os.environ.get("SMTP_PASSWORD"),
+                            os.environ.get("SMTP_STARTTLS", "1") not in ("0", "false", "no"))
+    s = playbook_file.load(args.playbook).settings
+    targets = report.Targets(s.first_reply_target_s, s.reply_target_s, s.anger_high)
+    result = report.weekly(_store_arg(args.store) or default_store(), week, args.format, targets)
+    if args.out == "-":
+        sys.stdout.write(result.text)
+    else:
+        try:
+            Path(args.out).write_text(result.text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+    if smtp is not None:
+        html = result.text if args.format == "html" else report.weekly(
+            _store_arg(args.store) or default_store(), week, "html", targets).text
+        text = as_markdown(result.this, result.last)
+        send(smtp, args.mail_to, f"客服情绪与升级周报 {week.label}", html, text)
     return 0
 
 

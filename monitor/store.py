@@ -177,6 +177,13 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    def between(self, table: str, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+        """Rows of ``messages`` or ``flags`` with event time in [start_ms, end_ms)."""
+        t = {"messages": messages, "flags": flags}[table]
+        query = select(t).where(t.c.ts_ms >= start_ms, t.c.ts_ms < end_ms).order_by(t.c.ts_ms)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def messages(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             query = select(messages).order_by(messages.c.ts_ms, messages.c.message_id)

@@ -125,7 +125,7 @@ def test_kubernetes_manifests_match_the_kubernetes_schemas() -> None:
 
     docs = _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
     kinds = {d["kind"] for d in docs}
-    assert {"Deployment", "Service", "ConfigMap", "PodMonitor"} <= kinds
+    assert {"Deployment", "Service", "ConfigMap", "PodMonitor", "CronJob"} <= kinds
     version = kubernetes_validate.latest_version()
     for doc in docs:
         if doc["apiVersion"].startswith("monitoring.coreos.com/"):
@@ -143,6 +143,15 @@ def test_kubernetes_manifests_match_the_kubernetes_schemas() -> None:
     broken["spec"]["replicas"] = "three"
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(broken, version, strict=True)
+
+
+def test_report_cronjob_runs_a_valid_report_command() -> None:
+    job = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+               if d["kind"] == "CronJob")
+    container = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    args = _monitor_args(container["args"])
+    assert args.command == "report" and args.action == "weekly" and args.mail_to
+    assert {"SMTP_HOST", "SMTP_PASSWORD"} <= {e["name"] for e in container["env"]}
 
 
 def test_playbook_configmap_is_a_valid_playbook(tmp_path: Path) -> None:
