@@ -76,22 +76,23 @@ _FROM_SIGNAL = {
 
 def observe(state: ConversationState, scores: MessageScores, settings: PlaybookSettings) -> None:
     """Add the types that this customer message shows to ``state.customer_types``."""
-    found = state.customer_types
     by_code = {s.code: s.detail for s in scores.signals}
-    found.update(t for code, t in _FROM_SIGNAL.items() if code in by_code)
+    found = {t for code, t in _FROM_SIGNAL.items() if code in by_code}
     # A complaint about "every time" counts when it is said in anger, not in passing.
     if "cue_habitual_complainer" in by_code and scores.anger >= settings.upset:
         found.add("habitual_complainer")
     if "cue_expert" in by_code:
-        state.expert_terms.update(by_code["cue_expert"].split("、"))
+        state.expert_terms |= frozenset(by_code["cue_expert"].split("、"))
         if len(state.expert_terms) >= settings.expert_min_terms:
             found.add("expert")
     if (state.customer_run >= settings.talkative_run
             or state.customer_chars >= settings.talkative_chars):
         found.add("talkative")
+    if not found <= state.customer_types:
+        state.customer_types |= found
 
 
-def ordered(codes: set[str]) -> tuple[str, ...]:
+def ordered(codes: frozenset[str]) -> tuple[str, ...]:
     return tuple(sorted(codes, key=_ORDER.__getitem__))
 
 

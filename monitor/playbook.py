@@ -136,7 +136,7 @@ class Playbook:
         s = self.settings
         by_code = {x.code: x.detail for x in scores.signals}
         if scores.anger >= s.anger_high and state.acknowledgements >= s.out_of_control_attempts:
-            state.customer_types.add("out_of_control")
+            state.customer_types |= {"out_of_control"}
             by_code["out_of_control"] = (f"坐席已安抚 {state.acknowledgements} 次，"
                                          f"愤怒分仍为 {scores.anger:.2f}")
         if "repeat_contact" in by_code and scores.anger >= s.anger_high:

@@ -64,8 +64,9 @@ class ConversationState:
     customer_run: int = 0
     customer_chars: int = 0
     # Difficult customer types seen so far (customer_types.py), and technical terms used.
-    customer_types: set[str] = field(default_factory=set)
-    expert_terms: set[str] = field(default_factory=set)
+    # Frozen sets: most conversations never get one, and the empty one is shared.
+    customer_types: frozenset[str] = frozenset()
+    expert_terms: frozenset[str] = frozenset()
     # Owned by the playbook: the open flag of each kind in the current episode.
     open_flags: dict[str, OpenFlag] = field(default_factory=dict)
     seen_ids: set[str] = field(default_factory=set)
