@@ -146,6 +146,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also send the report by e-mail (repeatable)")
     weekly.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
+    models = sub.add_parser("models", help="model evaluation",
+                            description="Measure the scorers on held-out public data.")
+    models_sub = models.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    evaluate = models_sub.add_parser(
+        "evaluate", help="anger ROC AUC / AP per evaluation set, and conversation risk on dch1",
+        description="Print the model card's table: the scorer in use, the TF-IDF + logistic "
+                    "regression baseline and snownlp on the Weibo emotion sets, and the "
+                    "conversation-risk AUC on dch1_train.")
+    evaluate.add_argument("--data-dir", required=True, metavar="DIR",
+                          help="the shared data folder, e.g. ../shared/data")
+    evaluate.add_argument("--skip-snownlp", action="store_true",
+                          help="leave out snownlp (about 100 texts/s)")
+    evaluate.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+
     dash = sub.add_parser("dashboards", help="export or upload the Grafana dashboards",
                           description="The Grafana dashboards (Floor live, Trends, Monitor health).")
     dash_sub = dash.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -179,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _dashboards(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "models":
+            from monitor.models.evaluate import report as models_report
+
+            print(models_report(Path(args.data_dir), playbook_file.load(args.playbook),
+                                snownlp=not args.skip_snownlp))
+            return 0
         return _demo(args)
     except UsageError as exc:
         print(f"support-monitor: error: {exc}", file=sys.stderr)

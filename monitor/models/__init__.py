@@ -1,0 +1,1 @@
+"""Model evaluation (and, with issue #3, trained models behind the ``Scorer`` interface)."""
