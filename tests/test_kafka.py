@@ -195,15 +195,20 @@ def check_store(url: str, expected: dict[str, dict[str, Any]]) -> None:
 def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
         broker: Broker, sample_path: Path, tmp_path: Path) -> None:
     lines = stream(sample_path, 12)
+    first, rest = split(lines)
     expected = file_replay(lines, tmp_path)
     total = valid_events(lines, tmp_path)
-    broker.produce(TOPIC, lines)
+    broker.produce(TOPIC, first)
     store = str(tmp_path / "store.db")
-    first = start_monitor(broker, TOPIC, "g1", store, tmp_path, "first")
-    wait_for_some(store, total // 4, first)
-    first.kill()  # kill -9: no flush, no commit, no leaving the group
-    first.wait()
-    assert count_messages(store) < total  # it really died mid-stream
+    monitor = start_monitor(broker, TOPIC, "g1", store, tmp_path, "first")
+    wait_for_messages(store, valid_events(first, tmp_path), [monitor])
+    feed = threading.Thread(target=broker.produce, args=(TOPIC, rest, 300.0))  # still arriving
+    feed.start()
+    time.sleep(0.7)
+    monitor.kill()  # kill -9 in the middle of it: no flush, no commit, no leaving the group
+    monitor.wait()
+    assert count_messages(store) < total
+    feed.join(timeout=120)
     second = start_monitor(broker, TOPIC, "g1", store, tmp_path, "second")
     try:
         wait_for_messages(store, total, [second])
