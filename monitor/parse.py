@@ -6,9 +6,10 @@ half-valid event. Text normalisation is the next step's job.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any, TypeVar, cast
+
+import orjson
 
 from monitor.errors import InvalidMessage
 from monitor.events import ROLES, Event, RawRecord, Role
@@ -40,15 +41,15 @@ T = TypeVar("T")
 def parse_record(record: RawRecord) -> Event:
     """Return the event in ``record`` or raise ``InvalidMessage``."""
     value = record.value
-    if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidMessage("invalid_encoding", f"not UTF-8: {exc.reason}") from None
     try:
-        obj = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise InvalidMessage("invalid_json", f"not valid JSON: {exc.msg}") from None
+        obj = orjson.loads(value)  # parses UTF-8 bytes directly, several times faster than json
+    except orjson.JSONDecodeError as exc:
+        if isinstance(value, bytes):
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise InvalidMessage("invalid_encoding", f"not UTF-8: {bad.reason}") from None
+        raise InvalidMessage("invalid_json", f"not valid JSON: {str(exc).split(':')[0]}") from None
     if not isinstance(obj, dict):
         raise InvalidMessage("not_an_object", "the event must be a JSON object")
     return _event_from(obj)
