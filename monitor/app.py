@@ -14,6 +14,7 @@ from monitor.metrics import Metrics
 from monitor.partitions import PartitionedPipeline
 from monitor.pipeline import BatchResult, Pipeline, Processor
 from monitor.playbook import Playbook
+from monitor.risk import RiskFn, conversation_risk
 from monitor.runner import Runner, RunStats
 from monitor.scoring import RuleScorer
 from monitor.sinks import DeadLetterFile, FlagsFile, ScoresFile, Sink, StoreSink
@@ -23,11 +24,13 @@ from monitor.store import Store
 
 
 def build_pipeline(config: Config) -> Pipeline:
+    risk: RiskFn = config.risk_model or conversation_risk
     return Pipeline(
         scorer=RuleScorer(config.playbook.lexicon),
         states=ConversationStates(ttl_ms=config.conversation_ttl_s * 1000,
                                   calm_threshold=config.playbook.settings.calm),
-        playbook=Playbook(config.playbook.settings),
+        playbook=Playbook(config.playbook.settings, risk),
+        risk=risk,
     )
 
 
@@ -76,7 +79,8 @@ def run(config: Config, extra_sinks: list[Sink] | None = None,
     closers: list[Callable[[], None]] = [source.close]
     try:
         if metrics is not None:
-            metrics.describe(RuleScorer.name, config.playbook.source, config.playbook.sha256)
+            metrics.describe(RuleScorer.name, config.playbook.source, config.playbook.sha256,
+                             config.risk_model.name if config.risk_model else "rules-v1")
             endpoints = start_endpoints(config, metrics, health)
             if endpoints is not None:
                 closers.append(endpoints.close)

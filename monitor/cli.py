@@ -20,6 +20,7 @@ from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
 from monitor.events import Event
 from monitor.kafka_source import KafkaSettings
+from monitor.models.risk_model import DEFAULT_DIR, load_default
 from monitor.normalise import normalise
 from monitor.privacy import mask
 from monitor.runner import RunStats
@@ -43,6 +44,8 @@ def _positive_int(value: str) -> int:
     return number
 
 
+_MODELS_HELP = ("folder with conversation_risk.json (default: the repository's models/ when "
+                "it has one; else the rule-based conversation risk)")
 _PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lists, applied "
                   "over the built-in one (see 'support-monitor playbook show')")
 
@@ -110,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--conversation-ttl", type=_positive_int, default=24 * 3600, metavar="SECONDS",
                       help="forget conversations idle this long in event time (default 86400)")
     tune.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+    tune.add_argument("--models-dir", metavar="DIR", help=_MODELS_HELP)
     run.add_argument("--quiet", action="store_true", help="no progress and no summary")
 
     score = sub.add_parser("score", help="scores for single customer messages, as JSON",
@@ -125,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where the demo writes (default ./support-monitor-demo.db)")
     demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
     demo.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+    demo.add_argument("--models-dir", metavar="DIR", help=_MODELS_HELP)
 
     report = sub.add_parser("report", help="reports for managers",
                             description="Reports read from the store.")
@@ -159,6 +164,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--skip-snownlp", action="store_true",
                           help="leave out snownlp (about 100 texts/s)")
     evaluate.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+    train = models_sub.add_parser(
+        "train", help="fit the conversation-risk model on dch1_train",
+        description="Fit the conversation-risk model on the satisfaction votes of "
+                    "dch1_train and write models/conversation_risk.json (JSON, no pickle).")
+    train.add_argument("--data-dir", required=True, metavar="DIR",
+                       help="the shared data folder, e.g. ../shared/data")
+    train.add_argument("--out", default=str(DEFAULT_DIR), metavar="DIR",
+                       help="where to write the model (default: the repository's models/)")
+    train.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
     dash = sub.add_parser("dashboards", help="export or upload the Grafana dashboards",
                           description="The Grafana dashboards (Floor live, Trends, Monitor health).")
@@ -194,11 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(args)
         if args.command == "models":
-            from monitor.models.evaluate import report as models_report
-
-            print(models_report(Path(args.data_dir), playbook_file.load(args.playbook),
-                                snownlp=not args.skip_snownlp))
-            return 0
+            return _models(args)
         return _demo(args)
     except UsageError as exc:
         print(f"support-monitor: error: {exc}", file=sys.stderr)
@@ -275,6 +285,7 @@ def _run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
+        risk_model=load_default(args.models_dir),
         metrics_port=args.metrics_port,
         alerts=_alerts(args),
     )
@@ -320,7 +331,8 @@ def _demo(args: argparse.Namespace) -> int:
     with resources.as_file(sample) as path:
         config = Config(input_path=str(path), flags_out=args.flags_out,
                         store_url=_store_arg(args.store),
-                        playbook=playbook_file.load(args.playbook))
+                        playbook=playbook_file.load(args.playbook),
+                        risk_model=load_default(args.models_dir))
         console.rule("support-monitor demo: replaying the bundled sample stream")
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)
@@ -369,6 +381,22 @@ def _report(args: argparse.Namespace) -> int:
             _store_arg(args.store) or default_store(), week, "html", targets).text
         text = as_markdown(result.this, result.last)
         send(smtp, args.mail_to, f"客服情绪与升级周报 {week.label}", html, text)
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    book = playbook_file.load(args.playbook)
+    if args.action == "train":
+        from monitor.models.train import train_risk
+
+        path, model = train_risk(Path(args.data_dir), book, Path(args.out))
+        print(f"wrote {path}: cross-validated ROC AUC {model.metadata['cv_roc_auc_5fold']:.3f} "
+              f"on {model.metadata['samples']} dialogues")
+        return 0
+    from monitor.models.evaluate import report as models_report
+
+    print(models_report(Path(args.data_dir), book, snownlp=not args.skip_snownlp,
+                        risk_model=load_default(None)))
     return 0
 
 

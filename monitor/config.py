@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from monitor.alerts import AlertSettings
 from monitor.kafka_source import KafkaSettings
+from monitor.models.risk_model import RiskModel
 from monitor.playbook_file import PlaybookFile, builtin
 
 DEFAULT_STORE = "support-monitor.db"
@@ -33,6 +34,7 @@ class Config:
     flags_topic: str | None = None
     dead_letter_topic: str | None = None
     alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
+    risk_model: RiskModel | None = None  # conversation risk: fitted model, else the rule
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

@@ -80,8 +80,9 @@ class Metrics:
         self.info = Info("monitor_build", "Version, scorer and playbook in use", registry=r)
         self._open_escalations: set[str] = set()
 
-    def describe(self, scorer: str, playbook_source: str, playbook_sha256: str) -> None:
-        self.info.info({"version": __version__, "scorer": scorer,
+    def describe(self, scorer: str, playbook_source: str, playbook_sha256: str,
+                 risk: str = "rules-v1") -> None:
+        self.info.info({"version": __version__, "scorer": scorer, "risk": risk,
                         "playbook": "built-in" if playbook_source == "built-in" else "file",
                         "playbook_sha256": playbook_sha256[:12]})
 

@@ -13,7 +13,7 @@ from monitor.flags import Flag, Transition
 from monitor.normalise import normalise_event
 from monitor.parse import parse_record
 from monitor.playbook import Decision, Playbook
-from monitor.risk import conversation_risk
+from monitor.risk import RiskFn, conversation_risk
 from monitor.scoring import MessageScores, Scorer
 from monitor.state import ConversationStates
 
@@ -70,10 +70,12 @@ class Processor(Protocol):
 class Pipeline:
     """Runs the steps over a batch. Holds the conversation state between batches."""
 
-    def __init__(self, scorer: Scorer, states: ConversationStates, playbook: Playbook) -> None:
+    def __init__(self, scorer: Scorer, states: ConversationStates, playbook: Playbook,
+                 risk: RiskFn = conversation_risk) -> None:
         self.scorer = scorer
         self.states = states
         self.playbook = playbook
+        self.risk = risk
 
     def process(self, records: list[RawRecord]) -> BatchResult:
         result = BatchResult()
@@ -98,7 +100,7 @@ class Pipeline:
             if self.playbook.timers.any_due(event.ts_ms):
                 self._collect(result, self.playbook.fire_timers(event.ts_ms, self.states))
             state = self.states.update(event, scores)
-            risk = conversation_risk(state)
+            risk = self.risk(state)
             decision = self.playbook.evaluate(event, scores, state, risk)
             if event.role == "agent":
                 first = state.agent_turns == 1 and state.first_reply_s is not None

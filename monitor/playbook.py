@@ -25,7 +25,7 @@ from monitor.coaching import COACHING_REF, RESPONSE_REF, agent_reasons, suggesti
 from monitor.events import Event
 from monitor.flags import SEVERITY_RANK, Flag, Kind, Reason, Severity, Transition, flag_id_for
 from monitor.privacy import excerpt
-from monitor.risk import conversation_risk
+from monitor.risk import RiskFn, conversation_risk
 from monitor.scoring import MessageScores
 from monitor.state import ConversationState, ConversationStates, OpenFlag
 from monitor.timers import Timer, Timers
@@ -85,8 +85,9 @@ class _Trigger:
 class Playbook:
     """Turns scored events and conversation state into flags and lifecycle transitions."""
 
-    def __init__(self, settings: PlaybookSettings) -> None:
+    def __init__(self, settings: PlaybookSettings, risk: RiskFn = conversation_risk) -> None:
         self.settings = settings
+        self.risk = risk
         self.timers = Timers()
 
     def evaluate(self, event: Event, scores: MessageScores, state: ConversationState,
@@ -128,7 +129,7 @@ class Playbook:
             candidate = self._timer_candidate(timer.rule, waited, state)
             if candidate is not None:
                 self._raise(candidate, trigger, state.last_anger, state.urgency_peak, state,
-                            conversation_risk(state), decision)
+                            self.risk(state), decision)
         return decision
 
     # --- customer rules ----------------------------------------------------------------

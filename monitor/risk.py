@@ -6,7 +6,12 @@ with a model fitted on dialogues with satisfaction votes, behind ``conversation_
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from monitor.state import ConversationState
+
+# What the pipeline and the playbook call: this rule, or a fitted model (models/risk_model.py).
+RiskFn = Callable[[ConversationState], float]
 
 _THREATS = frozenset({"legal_threat", "regulator_threat", "media_threat"})
 

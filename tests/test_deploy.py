@@ -113,7 +113,7 @@ def test_compose_and_kubernetes_run_the_monitor_with_valid_arguments() -> None:
                       if d["kind"] == "Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     args = _monitor_args(container["args"])
-    assert args.group and args.flags_topic and args.playbook
+    assert args.group and args.flags_topic and args.playbook and args.models_dir
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports["metrics"] == args.metrics_port
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"

@@ -26,6 +26,7 @@ from monitor.app import build_pipeline
 from monitor.benchmarks.dch1 import records as dch1_records
 from monitor.config import Config
 from monitor.errors import UsageError
+from monitor.models.risk_model import RiskModel
 from monitor.normalise import normalise
 from monitor.playbook_file import PlaybookFile
 from monitor.scoring import RuleScorer
@@ -107,7 +108,8 @@ def risk_auc(data_dir: Path, book: PlaybookFile) -> dict[str, float]:
             "peak anger": float(roc_auc_score(labels, [anger.get(i, 0.0) for i in ids]))}
 
 
-def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True) -> str:
+def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,
+           risk_model: RiskModel | None = None) -> str:
     started = time.perf_counter()
     table = anger_table(data_dir, book, snownlp)
     columns = list(next(iter(table.values())))
@@ -122,6 +124,11 @@ def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True) -> str:
     lines += ["", "Conversation risk vs dissatisfied dialogues (dch1_train, mean satisfaction ≤ -0.5; "
               "no training on it):", ""]
     lines += [f"- {k}: ROC AUC {v:.3f}" for k, v in risk.items()]
+    if risk_model is not None:
+        meta = risk_model.metadata
+        lines.append(f"- fitted conversation-risk model ({risk_model.name}, trained {meta.get('trained')}): "
+                     f"5-fold cross-validated ROC AUC {meta.get('cv_roc_auc_5fold')} on "
+                     f"{meta.get('samples')} dialogues; the rule-based figures above are without it")
     lines.append(f"- target for conversation_risk: ≥ {RISK_TARGET:.2f}")
     lines += ["", f"({time.perf_counter() - started:.0f} s; data from {data_dir})"]
     return "\n".join(lines)

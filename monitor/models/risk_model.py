@@ -1,0 +1,133 @@
+"""Conversation risk, learned: how likely a conversation ends with a dissatisfied customer.
+
+A logistic regression over the conversation's course as the state step keeps it (anger
+level and peak, turns, acknowledgements, angry turns not yet acknowledged, how much the
+customer wrote, threats and other signals seen), fitted on the dialogues of
+NTCIR-14 DCH-1 (``dch1_train``) whose 19 annotators voted on satisfaction (dissatisfied:
+mean ≤ -0.5). Cross-validated AUC is kept in the artifact's metadata.
+
+The artifact is JSON (no pickle): feature names, scaler and coefficients, and version
+metadata. Loading checks the format and the feature names against this code, so a model
+trained by another version is refused with a clear message instead of scoring wrongly.
+Scoring is a dot product in plain Python: a few microseconds per message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import UsageError
+from monitor.state import ConversationState
+
+FORMAT = "support-monitor/conversation-risk/1"
+SIGNALS = ("anger_words", "insult", "supervisor_request", "legal_threat", "regulator_threat",
+           "media_threat", "repeat_contact", "punctuation_run", "cites_law", "deadline",
+           "money_at_risk", "long_wait", "closing")
+FEATURES = ("anger_peak", "anger_ewma", "last_anger", "customer_turns", "agent_turns",
+            "angry_turns", "unacked_angry_turns", "acknowledgements", "urgency_peak",
+            "log_customer_chars", "customer_run", *(f"signal:{s}" for s in SIGNALS))
+FILENAME = "conversation_risk.json"
+# Model artifacts live in the repository's models/ folder (see models/README.md).
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
+
+
+class ModelVersionError(UsageError):
+    """The artifact was made by another version of the code or is not a risk model."""
+
+
+def features(s: ConversationState) -> list[float]:
+    codes = s.signal_codes
+    return [s.anger_peak, s.anger_ewma, s.last_anger, float(s.customer_turns), float(s.agent_turns),
+            float(s.angry_turns), float(s.unacked_angry_turns), float(s.acknowledgements),
+            s.urgency_peak, math.log1p(s.customer_chars), float(s.customer_run),
+            *(1.0 if c in codes else 0.0 for c in SIGNALS)]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskModel:
+    """Standardise, then logistic regression. Fitted attributes end in ``_``."""
+
+    mean_: tuple[float, ...]
+    scale_: tuple[float, ...]
+    coef_: tuple[float, ...]
+    intercept_: float
+    metadata: dict[str, Any] = field(default_factory=dict)
+    name = "risk-lr-v1"
+
+    def __call__(self, state: ConversationState) -> float:
+        z = self.intercept_
+        for x, m, sd, w in zip(features(state), self.mean_, self.scale_, self.coef_, strict=True):
+            z += w * (x - m) / sd
+        return round(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), 4)
+
+    def save(self, path: Path) -> None:
+        body = {"format": FORMAT, "features": list(FEATURES), "mean": self.mean_, "scale": self.scale_,
+                "coef": self.coef_, "intercept": self.intercept_, "metadata": self.metadata}
+        path.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+    @staticmethod
+    def load(path: Path) -> RiskModel:
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise UsageError(f"cannot read model {path}: {exc.strerror}") from None
+        except ValueError:
+            raise ModelVersionError(f"model {path} is not JSON") from None
+        found = body.get("format") if isinstance(body, dict) else None
+        if found != FORMAT:
+            raise ModelVersionError(f"model {path} has format {found!r}, this version reads {FORMAT!r}: "
+                                    "retrain with 'support-monitor models train'")
+        if body.get("features") != list(FEATURES):
+            raise ModelVersionError(f"model {path} was trained on other features than this version computes: "
+                                    "retrain with 'support-monitor models train'")
+        n = len(FEATURES)
+        if not all(len(body[k]) == n for k in ("mean", "scale", "coef")):
+            raise ModelVersionError(f"model {path} is damaged: expected {n} values per vector")
+        return RiskModel(tuple(body["mean"]), tuple(body["scale"]), tuple(body["coef"]),
+                         float(body["intercept"]), body.get("metadata", {}))
+
+
+def fit(states: Sequence[ConversationState], labels: Sequence[bool],
+        metadata: dict[str, Any] | None = None) -> RiskModel:
+    """Fit on final conversation states; the 5-fold cross-validated AUC goes in the metadata."""
+    import numpy as np
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([features(s) for s in states])
+    y = np.array(labels)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+    model.fit(x, y)
+    scaler, lr = model[0], model[-1]
+    scale = [float(v) if v > 0 else 1.0 for v in scaler.scale_]
+    meta = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "samples": len(y),
+            "positives": int(y.sum()), "cv_roc_auc_5fold": round(float(roc_auc_score(y, held_out)), 4),
+            "scikit-learn": sklearn.__version__, **(metadata or {})}
+    return RiskModel(tuple(float(v) for v in scaler.mean_), tuple(scale),
+                     tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]), meta)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_default(models_dir: str | None = None) -> RiskModel | None:
+    """The model in ``models_dir`` (required there), else the repository's models/ when it
+    has one, else None: the rule-based conversation risk is used."""
+    path = Path(models_dir or DEFAULT_DIR) / FILENAME
+    if models_dir is None and not path.exists():
+        return None
+    return RiskModel.load(path)

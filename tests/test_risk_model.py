@@ -1,0 +1,92 @@
+"""The fitted conversation-risk model: persistence without pickle, version checks, use."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_models_evaluate import write_data
+
+from monitor import app
+from monitor.config import Config
+from monitor.models.risk_model import FEATURES, FILENAME, ModelVersionError, RiskModel
+from monitor.models.train import train_risk
+from monitor.playbook_file import builtin
+
+REPO_MODEL = Path(__file__).resolve().parent.parent / "models" / FILENAME
+
+
+def flags_and_scores(sample: Path, tmp: Path, model: RiskModel | None) -> tuple[list[dict], list[dict]]:
+    flags, scores = tmp / f"f-{id(model)}.jsonl", tmp / f"s-{id(model)}.jsonl"
+    app.run(Config(input_path=str(sample), flags_out=str(flags), scores_out=str(scores),
+                   store_url=None, risk_model=model))
+    return ([json.loads(x) for x in flags.read_text().splitlines()],
+            [json.loads(x) for x in scores.read_text().splitlines()])
+
+
+def test_shipped_model_loads_with_its_metadata() -> None:
+    model = RiskModel.load(REPO_MODEL)
+    meta = model.metadata
+    assert meta["cv_roc_auc_5fold"] >= 0.8 and meta["samples"] == 3700
+    assert meta["data"]["file"] == "dch1_train.jsonl" and len(meta["data"]["sha256"]) == 64
+    assert meta["scikit-learn"] and meta["trained"]
+
+
+def test_model_changes_risk_but_not_which_flags_are_raised(sample_path: Path, tmp_path: Path) -> None:
+    model = RiskModel.load(REPO_MODEL)
+    rule_flags, rule_scores = flags_and_scores(sample_path, tmp_path, None)
+    model_flags, model_scores = flags_and_scores(sample_path, tmp_path, model)
+    assert [f["flag_id"] for f in rule_flags] == [f["flag_id"] for f in model_flags]
+    risks = [s["conversation_risk"] for s in model_scores]
+    assert all(0.0 <= r <= 1.0 for r in risks)
+    assert risks != [s["conversation_risk"] for s in rule_scores]
+    # An escalated conversation carries more risk than a calm one.
+    by_conv: dict[str, float] = {}
+    for s in model_scores:
+        by_conv[s["conversation_id"]] = max(by_conv.get(s["conversation_id"], 0.0), s["conversation_risk"])
+    escalated = {f["conversation_id"] for f in model_flags if f["kind"] == "escalate_supervisor"}
+    calm = set(by_conv) - {f["conversation_id"] for f in model_flags}
+    assert min(by_conv[c] for c in escalated) > 0 and calm
+    assert sum(by_conv[c] for c in escalated) / len(escalated) > sum(by_conv[c] for c in calm) / len(calm)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    model = RiskModel.load(REPO_MODEL)
+    model.save(tmp_path / FILENAME)
+    again = RiskModel.load(tmp_path / FILENAME)
+    assert again == model
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda b: b.update(format="support-monitor/conversation-risk/0"), "has format"),
+    (lambda b: b.update(features=[*FEATURES[:-1], "signal:new"]), "other features"),
+    (lambda b: b.update(coef=b["coef"][:-1]), "damaged"),
+])
+def test_version_mismatch_is_refused_with_a_clear_error(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    body = json.loads(REPO_MODEL.read_text())
+    change(body)
+    path = tmp_path / FILENAME
+    path.write_text(json.dumps(body))
+    with pytest.raises(ModelVersionError, match=message):
+        RiskModel.load(path)
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", "demo", "--store", "none",
+                           "--models-dir", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert message in proc.stderr
+
+
+def test_train_on_data_of_our_own(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_data(data)
+    # Enough dialogues for 5-fold cross-validation.
+    lines = (data / "dialogues" / "dch1_train.jsonl").read_text(encoding="utf-8").splitlines()
+    more = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}, ensure_ascii=False)
+            for k in range(5) for x in lines]
+    (data / "dialogues" / "dch1_train.jsonl").write_text("\n".join(more), encoding="utf-8")
+    path, model = train_risk(data, builtin(), tmp_path / "out")
+    assert path.exists() and model.metadata["samples"] == 40
+    assert model.metadata["cv_roc_auc_5fold"] == 1.0  # angry vs calm dialogues: separable
+    assert RiskModel.load(path) == model
