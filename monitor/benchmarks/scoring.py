@@ -1,0 +1,55 @@
+"""Benchmark (not a test): scoring speed of short chat messages against snownlp.
+
+Normalises and scores the customer turns of the JDDC sample (real JD.com chats) in
+batches, one core, with the scorer in use, and times a loop of
+``SnowNLP(text).sentiments`` over the same texts in the same run (issue #3's yardstick:
+≥ 20,000 messages/s and ≥ 50× snownlp).
+
+    python -m monitor.benchmarks.scoring --data ../shared/data/dialogues/jddc2019_sample.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from monitor.events import Event
+from monitor.normalise import normalise_event
+from monitor.playbook_file import builtin
+from monitor.scoring import RuleScorer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/dialogues/jddc2019_sample.jsonl"))
+    ap.add_argument("--batch-size", type=int, default=500)
+    ap.add_argument("--snownlp-sample", type=int, default=2000,
+                    help="texts for the snownlp loop (it is slow)")
+    args = ap.parse_args()
+    texts = [t["text"] for line in args.data.read_text(encoding="utf-8").splitlines()
+             for t in json.loads(line)["turns"] if t["role"] == "customer" and t["text"].strip()]
+    events = [Event("b", str(i), 0, "customer", t) for i, t in enumerate(texts)]
+    scorer = RuleScorer(builtin().lexicon)
+    started = time.perf_counter()
+    for k in range(0, len(events), args.batch_size):
+        scorer.score_batch([normalise_event(e) for e in events[k:k + args.batch_size]])
+    ours = len(events) / (time.perf_counter() - started)
+
+    from snownlp import SnowNLP
+
+    sample = texts[: args.snownlp_sample]
+    started = time.perf_counter()
+    for t in sample:
+        SnowNLP(t).sentiments  # noqa: B018 - the work being timed
+    snow = len(sample) / (time.perf_counter() - started)
+    mean_len = sum(map(len, texts)) / len(texts)
+    print(f"{len(texts):,} customer messages of {args.data.name} (mean {mean_len:.0f} characters)")
+    print(f"normalise + {scorer.name} scoring, batches of {args.batch_size}: {ours:,.0f} messages/s")
+    print(f"SnowNLP(text).sentiments loop ({len(sample):,} of them):        {snow:,.0f} messages/s")
+    print(f"ratio: {ours / snow:,.0f}x")
+
+
+if __name__ == "__main__":
+    main()
