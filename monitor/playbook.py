@@ -125,7 +125,8 @@ class Playbook:
                 continue  # answered meanwhile, or the conversation expired
             waited = (timer.due_ms - timer.waiting_since_ms) / 1000
             trigger = _Trigger(state.conversation_id, timer.message_id, timer.waiting_since_ms,
-                               state.waiting_text, state.channel, state.queue, None)
+                               state.waiting_text, state.channel, state.queue,
+                               state.last_agent_id)  # the agent who should have answered
             candidate = self._timer_candidate(timer.rule, waited, state)
             if candidate is not None:
                 self._raise(candidate, trigger, state.last_anger, state.urgency_peak, state,

@@ -62,6 +62,7 @@ class ConversationState:
     signal_codes: set[str] = field(default_factory=set)
     # Customer messages since the agent last wrote, and all customer text (for 喋喋不休).
     customer_run: int = 0
+    last_agent_id: str | None = None  # who is handling it: a late reply is coached to them
     customer_chars: int = 0
     # Difficult customer types seen so far (customer_types.py), and technical terms used.
     # Frozen sets: most conversations never get one, and the empty one is shared.
@@ -140,6 +141,8 @@ class ConversationStates:
     def _agent(self, s: ConversationState, event: Event, scores: MessageScores) -> None:
         s.agent_turns += 1
         s.customer_run = 0
+        if event.agent_id:
+            s.last_agent_id = event.agent_id
         if s.first_reply_s is None and s.first_customer_ts_ms is not None:
             s.first_reply_s = max(0.0, (event.ts_ms - s.first_customer_ts_ms) / 1000)
         s.last_reply_wait_s = (None if s.waiting_since_ms is None

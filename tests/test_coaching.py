@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from helpers import T0, flags_at, pipeline, records, run_turns
+
+from monitor.events import RawRecord
 
 ANGRY = "这个吸尘器怎么用都吸不起来，太差劲了！！什么破东西"
 
@@ -112,3 +116,15 @@ def test_wall_clock_fires_timers_only_for_a_live_stream() -> None:
     replay.process(records([("customer", "发票怎么开？")], cid="c"))
     # events from weeks ago: a replay, the wall clock must not decide anything
     assert replay.advance_clock(T0 + 30 * 24 * 3600 * 1000).flags == []
+
+
+def test_a_late_reply_is_coached_to_the_agent_handling_the_conversation() -> None:
+    p = pipeline()
+    turns = [{"role": "customer", "text": "你好，想问下发票"}, {"role": "agent", "text": "您好，请讲",
+                                                             "agent_id": "a-17"},
+             {"role": "customer", "text": "抬头写公司可以吗"}]
+    recs = [RawRecord(json.dumps({"conversation_id": "c", "message_id": f"m{i}", "ts": T0 + i * 30_000,
+                                  **t}, ensure_ascii=False).encode(), "t", i) for i, t in enumerate(turns)]
+    p.process(recs)
+    late = coaching(p.process(records([("customer", "你好")], cid="other", start_ms=T0 + 400_000)))
+    assert [(f.message_id, f.reasons[0].code, f.agent_id) for f in late] == [("m2", "no_reply", "a-17")]
