@@ -96,9 +96,14 @@ def _mask_address(m: re.Match[str]) -> str:
     return (lead.group(0) if lead else "") + "[地址]"
 
 
+# Every pattern above needs a digit (any script), an @, or the 号/栋/幢/座 of an address:
+# most chat messages have none, and skip the seven substitutions.
+_MAYBE_PERSONAL = re.compile(r"[\d@号栋幢座]")
+
+
 def mask(text: str) -> str:
     """Replace personal data in ``text`` with bracketed placeholders such as ``[手机号]``."""
-    if not text:
+    if not text or not _MAYBE_PERSONAL.search(text):
         return text
     text = _EMAIL.sub("[邮箱]", text)
     text = _ID_CARD.sub(_mask_id, text)
