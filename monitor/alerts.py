@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.events import CHANNELS
 from monitor.flags import Flag
 from monitor.metrics import Metrics
 from monitor.pipeline import BatchResult
@@ -51,7 +52,7 @@ def alert_for(flag: Flag, link_template: str) -> dict[str, Any]:
     """The Alertmanager alert of one flag: routing labels and masked annotations."""
     labels = {
         "alertname": ALERTNAME, "kind": flag.kind, "severity": flag.severity,
-        "channel": flag.channel if flag.channel.isascii() else "other",
+        "channel": flag.channel if flag.channel in CHANNELS else "other",
         "queue": mask(flag.queue or "none")[:64], "flag_id": flag.flag_id,
     }
     annotations = {

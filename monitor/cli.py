@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="also send the report by e-mail (repeatable)")
     weekly.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
 
-    models = sub.add_parser("models", help="model evaluation",
+    models = sub.add_parser("models", help="train and evaluate the models",
                             description="Measure the scorers on held-out public data.")
     models_sub = models.add_subparsers(dest="action", required=True, parser_class=_Parser)
     evaluate = models_sub.add_parser(
@@ -377,8 +377,7 @@ def _report(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
     if smtp is not None:
-        html = result.text if args.format == "html" else report.weekly(
-            _store_arg(args.store) or default_store(), week, "html", targets).text
+        html = result.text if args.format == "html" else result.html()
         text = as_markdown(result.this, result.last)
         send(smtp, args.mail_to, f"客服情绪与升级周报 {week.label}", html, text)
     return 0

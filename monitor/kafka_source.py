@@ -125,8 +125,8 @@ class KafkaSource:
         deadline = time.monotonic() + seconds
         try:
             while (left := deadline - time.monotonic()) > 0:
-                polled = self._consumer.poll(timeout_ms=int(min(left, 0.5) * 1000))
-                assert not polled, "paused partitions returned records"
+                if self._consumer.poll(timeout_ms=int(min(left, 0.5) * 1000)):
+                    raise RuntimeError("paused partitions returned records")
         finally:
             self._consumer.resume(*[tp for tp in assigned if tp in self._consumer.assignment()])
 

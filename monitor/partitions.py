@@ -44,10 +44,6 @@ class PartitionedPipeline:
     def watermark_ms(self) -> int:
         return max((p.states.watermark_ms for p in self._parts.values()), default=0)
 
-    @property
-    def scorer_name(self) -> str:
-        return self._factory().scorer.name
-
     def partitions(self) -> list[PartitionKey]:
         return sorted(self._parts)
 

@@ -26,6 +26,7 @@ from monitor import playbook_file
 from monitor.app import build_pipeline
 from monitor.config import Config
 from monitor.events import RawRecord
+from monitor.pipeline import BatchResult
 
 T0 = 1_794_790_800_000
 DISSATISFIED, SATISFIED = -0.5, 0.5
@@ -45,20 +46,21 @@ def records(dialogues: list[dict[str, Any]]) -> list[RawRecord]:
     return out
 
 
-def auc(scores: Sequence[float], labels: Sequence[bool]) -> float:
-    """ROC AUC by ranks (Mann-Whitney U), ties counted half."""
-    pairs = sorted(zip(scores, labels, strict=True))
-    pos = sum(labels)
-    neg = len(labels) - pos
-    rank_sum, i = 0.0, 0
-    while i < len(pairs):
-        j = i
-        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
-            j += 1
-        avg_rank = (i + j + 1) / 2  # ranks are 1-based
-        rank_sum += avg_rank * sum(1 for k in range(i, j) if pairs[k][1])
-        i = j
-    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+def peak_aucs(result: BatchResult, dialogues: list[dict[str, Any]]) -> dict[str, float]:
+    """ROC AUC of each dialogue's peak anger and peak conversation risk for telling the
+    dissatisfied dialogues (mean satisfaction ≤ -0.5) from the rest."""
+    from sklearn.metrics import roc_auc_score
+
+    anger: dict[str, float] = defaultdict(float)
+    risk: dict[str, float] = defaultdict(float)
+    for p in result.processed:
+        cid = p.event.conversation_id
+        anger[cid] = max(anger[cid], p.scores.anger)
+        risk[cid] = max(risk[cid], p.conversation_risk)
+    labels = [d["satisfaction_mean"] <= DISSATISFIED for d in dialogues]
+    ids = [d["id"] for d in dialogues]
+    return {"peak conversation_risk": float(roc_auc_score(labels, [risk[i] for i in ids])),
+            "peak anger": float(roc_auc_score(labels, [anger[i] for i in ids]))}
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -79,13 +81,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         group = _group(mean[flag.conversation_id])
         if flag.kind == "escalate_supervisor" and group in reasons:
             reasons[group].update(r.code for r in flag.reasons)
-    peak_anger: dict[str, float] = defaultdict(float)
-    peak_risk: dict[str, float] = defaultdict(float)
-    for p in result.processed:
-        cid = p.event.conversation_id
-        peak_anger[cid] = max(peak_anger[cid], p.scores.anger)
-        peak_risk[cid] = max(peak_risk[cid], p.conversation_risk)
-
     groups = {g: [d["id"] for d in dialogues if _group(d["satisfaction_mean"]) == g]
               for g in ("dissatisfied", "middle", "satisfied")}
     print(f"{args.data.name}: {len(dialogues)} dialogues, {len(result.processed)} messages, "
@@ -98,10 +93,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{label:<34}{len(ids):>6}{cells}")
     for g, counts in reasons.items():
         print(f"escalation reasons, {g}: " + ", ".join(f"{c} {n}" for c, n in counts.most_common()))
-    labels = [mean[d["id"]] <= DISSATISFIED for d in dialogues]
-    print(f"ROC AUC for dissatisfied vs the rest: peak anger "
-          f"{auc([peak_anger[d['id']] for d in dialogues], labels):.3f}, peak conversation_risk "
-          f"{auc([peak_risk[d['id']] for d in dialogues], labels):.3f}")
+    aucs = peak_aucs(result, dialogues)
+    print(f"ROC AUC for dissatisfied vs the rest: peak anger {aucs['peak anger']:.3f}, "
+          f"peak conversation_risk {aucs['peak conversation_risk']:.3f}")
 
 
 _KINDS = ("escalate_supervisor", "handle_emotion_first", "urgent", "agent_coaching")

@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from monitor.app import build_pipeline
+from monitor.benchmarks.dch1 import peak_aucs
 from monitor.benchmarks.dch1 import records as dch1_records
 from monitor.config import Config
 from monitor.errors import UsageError
@@ -96,16 +97,7 @@ def risk_auc(data_dir: Path, book: PlaybookFile) -> dict[str, float]:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     result = build_pipeline(Config(input_path="-", store_url=None, playbook=book)).process(
         dch1_records(dialogues))
-    risk: dict[str, float] = {}
-    anger: dict[str, float] = {}
-    for p in result.processed:
-        cid = p.event.conversation_id
-        risk[cid] = max(risk.get(cid, 0.0), p.conversation_risk)
-        anger[cid] = max(anger.get(cid, 0.0), p.scores.anger)
-    labels = np.array([d["satisfaction_mean"] <= -0.5 for d in dialogues])
-    ids = [d["id"] for d in dialogues]
-    return {"peak conversation_risk": float(roc_auc_score(labels, [risk.get(i, 0.0) for i in ids])),
-            "peak anger": float(roc_auc_score(labels, [anger.get(i, 0.0) for i in ids]))}
+    return peak_aucs(result, dialogues)
 
 
 def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,

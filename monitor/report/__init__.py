@@ -18,6 +18,10 @@ class Report:
     last: Figures
     text: str
 
+    def html(self) -> str:
+        """The HTML version (for e-mail) from the same figures, without reading the store again."""
+        return render("html", self.this, self.last, charts(self.this, self.last))
+
 
 def weekly(store_url: str, week: Week, fmt: str, targets: Targets) -> Report:
     """Read the week and the one before from the store and render the report."""
