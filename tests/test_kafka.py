@@ -288,9 +288,10 @@ def test_failing_store_stops_loudly_and_commits_nothing_unwritten(
     import psycopg
 
     lines = stream(sample_path, 12)
+    first, rest = split(lines)
     expected = file_replay(lines, tmp_path)
     total = valid_events(lines, tmp_path)
-    broker.produce(TOPIC, lines)
+    broker.produce(TOPIC, first)
     port = free_port()
     proc = start_monitor(broker, TOPIC, "g4", postgres_url, tmp_path, "m", "--metrics-port",
                          str(port))
@@ -302,11 +303,12 @@ def test_failing_store_stops_loudly_and_commits_nothing_unwritten(
                 break
         assert time.monotonic() < deadline, "no consumer lag metric"
         time.sleep(0.3)
-    wait_for_some(postgres_url, total // 4, proc)
+    wait_for_some(postgres_url, valid_events(first, tmp_path), proc)
     name = postgres_url.rsplit("/", 1)[1]
     admin = postgres_url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE {name} WITH (FORCE)")  # the store goes away mid-stream
+    broker.produce(TOPIC, rest, 300.0)  # and the stream goes on
     assert proc.wait(timeout=60) != 0  # loudly: a traceback and a non-zero exit
     assert "Traceback" in (tmp_path / "m.log").read_text()
     written = committed_total(broker, "g4")
