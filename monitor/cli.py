@@ -20,11 +20,12 @@ from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
 from monitor.events import Event
 from monitor.kafka_source import KafkaSettings
+from monitor.models.anger_model import load_default as load_anger
 from monitor.models.risk_model import DEFAULT_DIR, load_default
 from monitor.normalise import normalise
 from monitor.privacy import mask
 from monitor.runner import RunStats
-from monitor.scoring import RuleScorer
+from monitor.scoring import ModelScorer, RuleScorer, Scorer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,8 +45,9 @@ def _positive_int(value: str) -> int:
     return number
 
 
-_MODELS_HELP = ("folder with conversation_risk.json (default: the repository's models/ when "
-                "it has one; else the rule-based conversation risk)")
+_MODELS_HELP = ("folder with the trained models, anger.skops + anger.json and "
+                "conversation_risk.json (default: the repository's models/ when it has them; "
+                "else the rules alone)")
 _PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lists, applied "
                   "over the built-in one (see 'support-monitor playbook show')")
 
@@ -121,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "each TEXT as one JSON object per line.")
     score.add_argument("texts", nargs="+", metavar="TEXT")
     score.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+    score.add_argument("--models-dir", metavar="DIR", help=_MODELS_HELP)
 
     demo = sub.add_parser("demo", help="the whole pipeline on the bundled sample stream",
                           description="Replay the bundled sample stream (no services needed), "
@@ -164,10 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--skip-snownlp", action="store_true",
                           help="leave out snownlp (about 100 texts/s)")
     evaluate.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
+    evaluate.add_argument("--models-dir", metavar="DIR", help=_MODELS_HELP)
     train = models_sub.add_parser(
-        "train", help="fit the conversation-risk model on dch1_train",
-        description="Fit the conversation-risk model on the satisfaction votes of "
-                    "dch1_train and write models/conversation_risk.json (JSON, no pickle).")
+        "train", help="fit the anger and conversation-risk models",
+        description="Fit the anger model on the Weibo train sets and the team's support "
+                    "messages (models/anger.skops + anger.json), then the conversation-risk "
+                    "model on the satisfaction votes of dch1_train "
+                    "(models/conversation_risk.json). No pickle.")
     train.add_argument("--data-dir", required=True, metavar="DIR",
                        help="the shared data folder, e.g. ../shared/data")
     train.add_argument("--out", default=str(DEFAULT_DIR), metavar="DIR",
@@ -286,6 +292,7 @@ def _run(args: argparse.Namespace) -> int:
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
         risk_model=load_default(args.models_dir),
+        anger_model=load_anger(args.models_dir),
         metrics_port=args.metrics_port,
         alerts=_alerts(args),
     )
@@ -312,10 +319,11 @@ def _with_progress(config: Config, err: Console) -> RunStats:
 
 
 def _score(args: argparse.Namespace) -> int:
-    scorer = RuleScorer(playbook_file.load(args.playbook).lexicon)
-    for text in args.texts:
-        event = Event("cli", "cli", 0, "customer", text, norm_text=normalise(text))
-        s = scorer.score_event(event)
+    rules = RuleScorer(playbook_file.load(args.playbook).lexicon)
+    anger = load_anger(args.models_dir)
+    scorer: Scorer = ModelScorer(rules, anger) if anger else rules
+    events = [Event("cli", "cli", 0, "customer", t, norm_text=normalise(t)) for t in args.texts]
+    for text, s in zip(args.texts, scorer.score_batch(events), strict=True):
         print(json.dumps({
             "text": mask(text), "anger": s.anger, "urgency": s.urgency,
             "complaint_type": s.complaint_type,
@@ -332,7 +340,8 @@ def _demo(args: argparse.Namespace) -> int:
         config = Config(input_path=str(path), flags_out=args.flags_out,
                         store_url=_store_arg(args.store),
                         playbook=playbook_file.load(args.playbook),
-                        risk_model=load_default(args.models_dir))
+                        risk_model=load_default(args.models_dir),
+                        anger_model=load_anger(args.models_dir))
         console.rule("support-monitor demo: replaying the bundled sample stream")
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)
@@ -386,16 +395,21 @@ def _report(args: argparse.Namespace) -> int:
 def _models(args: argparse.Namespace) -> int:
     book = playbook_file.load(args.playbook)
     if args.action == "train":
-        from monitor.models.train import train_risk
+        from monitor.models.train import train_anger, train_risk
 
-        path, model = train_risk(Path(args.data_dir), book, Path(args.out))
+        out = Path(args.out)
+        anger = train_anger(Path(args.data_dir), out)
+        print(f"wrote {out / 'anger.skops'}: held-out ROC AUC / AP "
+              + "; ".join(f"{k} {v}" for k, v in anger.metadata["held_out_roc_auc_ap"].items()))
+        path, model = train_risk(Path(args.data_dir), book, out, anger)
         print(f"wrote {path}: cross-validated ROC AUC {model.metadata['cv_roc_auc_5fold']:.3f} "
               f"on {model.metadata['samples']} dialogues")
         return 0
     from monitor.models.evaluate import report as models_report
 
     print(models_report(Path(args.data_dir), book, snownlp=not args.skip_snownlp,
-                        risk_model=load_default(None)))
+                        risk_model=load_default(args.models_dir),
+                        anger=load_anger(args.models_dir)))
     return 0
 
 

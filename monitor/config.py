@@ -12,6 +12,7 @@ from monitor.alerts import AlertSettings
 from monitor.kafka_source import KafkaSettings
 from monitor.models.risk_model import RiskModel
 from monitor.playbook_file import PlaybookFile, builtin
+from monitor.scoring import ProbabilityModel
 
 DEFAULT_STORE = "support-monitor.db"
 ENV_STORE = "SUPPORT_MONITOR_STORE"
@@ -35,6 +36,7 @@ class Config:
     dead_letter_topic: str | None = None
     alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
     risk_model: RiskModel | None = None  # conversation risk: fitted model, else the rule
+    anger_model: ProbabilityModel | None = None  # with the rules when set (models/anger_model.py)
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

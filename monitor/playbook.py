@@ -163,7 +163,7 @@ class Playbook:
                           f"愤怒分由 {state.prev_anger_ewma:.2f} 升至 {scores.anger:.2f}")]
         reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
                     if x.code in ("anger_words", "punctuation_run", "shouting_caps",
-                                  "anger_emoticon", "repeat_contact")]
+                                  "anger_emoticon", "repeat_contact", "anger_model")]
         if state.unacked_angry_turns > 1:
             reasons.append(Reason("not_acknowledged",
                                   f"客户已连续 {state.unacked_angry_turns} 次表达不满，坐席尚未安抚"))

@@ -201,3 +201,54 @@ class RuleScorer:
         if head and head[-1] in self._lx.negation_fillers:
             head = head[:-1]
         return head.endswith(self._lx.negators)
+
+
+class ProbabilityModel(Protocol):
+    """A trained text model: P(positive) per normalised text, batched (models/anger_model.py)."""
+
+    name: str
+
+    def predict_proba(self, texts: Sequence[str]) -> Sequence[float]: ...
+
+
+# The model's view is named among a message's signals when it, not the rules, carries
+# the anger score, so a flag raised on wording alone still says why.
+MODEL_SIGNAL_MIN = 0.35
+
+
+class ModelScorer:
+    """The rules plus a trained anger model: anger = max(rules, model).
+
+    The rules stay a floor of explicit evidence (threats, insults, ！！！, negation handled);
+    the model adds anger voiced without the listed words. Urgency, complaint type and
+    signals come from the rules.
+    """
+
+    def __init__(self, rules: RuleScorer, anger: ProbabilityModel) -> None:
+        self.rules = rules
+        self.anger = anger
+        self.name = f"{rules.name}+{anger.name}"
+
+    def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
+        out = [self.rules.score_event(e) for e in events]
+        # A blank message carries no wording to judge: the model would only say its prior.
+        at = [i for i, e in enumerate(events) if e.role == "customer" and e.text.strip()]
+        if at:
+            probs = self.anger.predict_proba([events[i].norm_text or events[i].text for i in at])
+            for i, p in zip(at, probs, strict=True):
+                out[i] = _with_model(out[i], float(p))
+        return out
+
+    def score_texts(self, texts: Sequence[str]) -> list[MessageScores]:
+        """Scores of customer messages (normalised texts), one batch."""
+        probs = self.anger.predict_proba(texts) if texts else []
+        return [_with_model(self.rules.score_text(t), float(p) if t.strip() else 0.0)
+                for t, p in zip(texts, probs, strict=True)]
+
+
+def _with_model(s: MessageScores, p: float) -> MessageScores:
+    p = round(p, 4)
+    if p <= s.anger:
+        return s
+    signals = s.signals + ((Signal("anger_model", f"{p:.2f}"),) if p >= MODEL_SIGNAL_MIN else ())
+    return MessageScores(p, s.urgency, s.complaint_type, signals)

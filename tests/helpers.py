@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
 from monitor.app import build_pipeline
 from monitor.config import Config
 from monitor.events import RawRecord
+from monitor.models import anger_model, risk_model
 from monitor.pipeline import BatchResult, Pipeline
 
 T0 = 1_794_790_800_000  # 2026-11-16 09:00 +08:00
@@ -26,6 +28,17 @@ def records(turns: list[tuple[str, str]], cid: str = "c1", gap_s: int = 30,
 
 def pipeline(**overrides: Any) -> Pipeline:
     return build_pipeline(Config(input_path="-", **overrides))
+
+
+@functools.cache
+def shipped_models() -> dict[str, Any]:
+    """The trained models in the repository's models/, as the monitor runs by default."""
+    return {"anger_model": anger_model.load_default(None), "risk_model": risk_model.load_default(None)}
+
+
+def product_pipeline(**overrides: Any) -> Pipeline:
+    """A pipeline as ``support-monitor run`` builds it: rules plus the shipped models."""
+    return build_pipeline(Config(input_path="-", **{**shipped_models(), **overrides}))
 
 
 def run_turns(turns: list[tuple[str, str]], **kw: Any) -> BatchResult:

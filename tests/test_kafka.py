@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from conftest import wait_http
+from helpers import shipped_models
 from kafka_helpers import Broker, free_port, start_monitor
 
 from monitor import app
 from monitor.config import Config
-from monitor.models.risk_model import load_default
 from monitor.store import Store
 
 TOPIC = "messages"
@@ -85,9 +85,8 @@ def file_replay(lines: list[bytes], tmp: Path) -> dict[str, dict[str, Any]]:
     path, flags = tmp / "replay-in.jsonl", tmp / "replay-flags.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     flags.unlink(missing_ok=True)
-    # The same conversation-risk model as the monitor processes use (the repository's).
-    app.run(Config(input_path=str(path), flags_out=str(flags), store_url=None,
-                   risk_model=load_default()))
+    # The same models as the monitor processes use (the repository's).
+    app.run(Config(input_path=str(path), flags_out=str(flags), store_url=None, **shipped_models()))
     rows = [json.loads(x) for x in flags.read_text(encoding="utf-8").splitlines()]
     return {f["flag_id"]: f for f in rows}
 

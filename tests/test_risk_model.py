@@ -12,6 +12,7 @@ from test_models_evaluate import write_data
 
 from monitor import app
 from monitor.config import Config
+from monitor.models.anger_model import AngerModel
 from monitor.models.risk_model import FEATURES, FILENAME, ModelVersionError, RiskModel
 from monitor.models.train import train_risk
 from monitor.playbook_file import builtin
@@ -86,7 +87,28 @@ def test_train_on_data_of_our_own(tmp_path: Path) -> None:
     more = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}, ensure_ascii=False)
             for k in range(5) for x in lines]
     (data / "dialogues" / "dch1_train.jsonl").write_text("\n".join(more), encoding="utf-8")
-    path, model = train_risk(data, builtin(), tmp_path / "out")
+    path, model = train_risk(data, builtin(), tmp_path / "out", None)
     assert path.exists() and model.metadata["samples"] == 40
     assert model.metadata["cv_roc_auc_5fold"] == 1.0  # angry vs calm dialogues: separable
     assert RiskModel.load(path) == model
+
+
+def test_models_train_writes_both_models_that_the_monitor_then_uses(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_data(data)
+    lines = (data / "dialogues" / "dch1_train.jsonl").read_text(encoding="utf-8").splitlines()
+    more = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}, ensure_ascii=False)
+            for k in range(5) for x in lines]
+    (data / "dialogues" / "dch1_train.jsonl").write_text("\n".join(more), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", "models", "train", "--data-dir",
+                           str(data), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    anger = AngerModel.load(out)
+    risk = RiskModel.load(out / FILENAME)
+    assert anger.metadata["data"]["samples"] > 147  # the tiny Weibo sets + our support train split
+    assert risk.metadata["scorer"] == "rules-v1+anger-lr-v1"
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", "score", "--models-dir", str(out),
+                           "你们就是骗子，气死我了"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["scorer"] == "rules-v1+anger-lr-v1"

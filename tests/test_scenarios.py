@@ -1,5 +1,6 @@
 """The scenario suite (tests/scenarios.yaml): for each conversation written from the
-PLAYBOOK cases, exactly which flags are raised, about which message, and nothing else."""
+PLAYBOOK cases, exactly which flags are raised, about which message, and nothing else.
+Run as the monitor runs by default: the rules with the shipped models (models/)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import T0, pipeline
+from helpers import T0, product_pipeline
 
 from monitor.events import RawRecord
 from monitor.flags import SEVERITY_RANK, Flag, Transition
@@ -65,7 +66,7 @@ def check_episodes(flags: list[Flag], transitions: list[Transition]) -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
 def test_scenario(scenario: dict[str, Any]) -> None:
     recs, ts_to_index = build(scenario)
-    result = pipeline(store_url=None).process(recs)
+    result = product_pipeline(store_url=None).process(recs)
     flags = [f for f in result.flags if f.conversation_id == "s"]
     expected = scenario["expect"]
     got = [(int(f.message_id[1:]), f.kind) for f in flags]

@@ -1,7 +1,9 @@
 """Benchmark (not a test): scoring speed of short chat messages against snownlp.
 
 Normalises and scores the customer turns of the JDDC sample (real JD.com chats) in
-batches, one core, with the scorer in use, and times a loop of
+batches, one core, with the scorer in use (the rules plus the shipped anger model of
+``--models-dir``, default the repository's models/), with the rules alone for
+comparison, and times a loop of
 ``SnowNLP(text).sentiments`` over the same texts in the same run (issue #3's yardstick:
 ≥ 20,000 messages/s and ≥ 50× snownlp).
 
@@ -16,9 +18,17 @@ import time
 from pathlib import Path
 
 from monitor.events import Event
+from monitor.models.anger_model import load_default
 from monitor.normalise import normalise_event
 from monitor.playbook_file import builtin
-from monitor.scoring import RuleScorer
+from monitor.scoring import ModelScorer, RuleScorer, Scorer
+
+
+def rate(scorer: Scorer, events: list[Event], batch_size: int) -> float:
+    started = time.perf_counter()
+    for k in range(0, len(events), batch_size):
+        scorer.score_batch([normalise_event(e) for e in events[k:k + batch_size]])
+    return len(events) / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -27,15 +37,17 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--snownlp-sample", type=int, default=2000,
                     help="texts for the snownlp loop (it is slow)")
+    ap.add_argument("--models-dir", help="folder with anger.skops (default: the repository's models/)")
     args = ap.parse_args()
     texts = [t["text"] for line in args.data.read_text(encoding="utf-8").splitlines()
              for t in json.loads(line)["turns"] if t["role"] == "customer" and t["text"].strip()]
     events = [Event("b", str(i), 0, "customer", t) for i, t in enumerate(texts)]
-    scorer = RuleScorer(builtin().lexicon)
-    started = time.perf_counter()
-    for k in range(0, len(events), args.batch_size):
-        scorer.score_batch([normalise_event(e) for e in events[k:k + args.batch_size]])
-    ours = len(events) / (time.perf_counter() - started)
+    rules = RuleScorer(builtin().lexicon)
+    anger = load_default(args.models_dir)
+    scorer: Scorer = ModelScorer(rules, anger) if anger else rules
+    rate(scorer, events[:1000], args.batch_size)  # warm-up: first-call costs are not throughput
+    ours = rate(scorer, events, args.batch_size)
+    rules_only = rate(rules, events, args.batch_size)
 
     from snownlp import SnowNLP
 
@@ -47,6 +59,7 @@ def main() -> None:
     mean_len = sum(map(len, texts)) / len(texts)
     print(f"{len(texts):,} customer messages of {args.data.name} (mean {mean_len:.0f} characters)")
     print(f"normalise + {scorer.name} scoring, batches of {args.batch_size}: {ours:,.0f} messages/s")
+    print(f"normalise + {rules.name} alone, for comparison: {rules_only:,.0f} messages/s")
     print(f"SnowNLP(text).sentiments loop ({len(sample):,} of them):        {snow:,.0f} messages/s")
     print(f"ratio: {ours / snow:,.0f}x")
 

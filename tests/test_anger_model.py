@@ -1,0 +1,145 @@
+"""The trained anger model: loading the shipped artifact, refusing mismatched ones, and the
+scorer's behaviour on awkward input (empty, very long, emoji-only, Traditional, mixed)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import UsageError
+from monitor.events import Event
+from monitor.models.anger_model import FILENAME, META_FILENAME, AngerModel, load_default
+from monitor.models.risk_model import DEFAULT_DIR, ModelVersionError
+from monitor.normalise import normalise
+from monitor.playbook_file import builtin
+from monitor.scoring import ModelScorer, RuleScorer
+
+
+@pytest.fixture(scope="module")
+def shipped() -> AngerModel:
+    model = load_default(None)
+    assert model is not None, "models/anger.skops is part of the repository"
+    return model
+
+
+@pytest.fixture(scope="module")
+def scorer(shipped: AngerModel) -> ModelScorer:
+    return ModelScorer(RuleScorer(builtin().lexicon), shipped)
+
+
+def customer(text: str) -> Event:
+    return Event("c", "m", 0, "customer", text, norm_text=normalise(text))
+
+
+def test_shipped_model_loads_with_its_metadata(shipped: AngerModel) -> None:
+    meta = shipped.metadata
+    assert meta["format"] == "support-monitor/anger/1"
+    assert {"scikit-learn", "skops", "trained", "sha256", "data", "held_out_roc_auc_ap"} <= set(meta)
+    angry, calm = shipped.predict_proba([normalise("你们就是骗子，气死我了"), normalise("请问几点发货")])
+    assert angry > 0.5 > calm
+
+
+def copy_models(tmp_path: Path) -> Path:
+    for name in (FILENAME, META_FILENAME):
+        shutil.copy(DEFAULT_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def edit_meta(directory: Path, **changes: object) -> None:
+    path = directory / META_FILENAME
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.update(changes)
+    path.write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_model_of_another_scikit_learn_version_is_refused(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    edit_meta(directory, **{"scikit-learn": "0.24.2"})
+    with pytest.raises(ModelVersionError, match=r"scikit-learn 0\.24\.2"):
+        AngerModel.load(directory)
+
+
+def test_model_of_another_format_is_refused(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    edit_meta(directory, format="support-monitor/anger/0")
+    with pytest.raises(ModelVersionError, match="retrain"):
+        AngerModel.load(directory)
+
+
+def test_artifact_changed_behind_its_metadata_is_refused(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    with (directory / FILENAME).open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelVersionError, match="checksum"):
+        AngerModel.load(directory)
+
+
+def test_missing_model_in_a_given_folder_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot read anger model"):
+        load_default(str(tmp_path))
+
+
+def test_cli_names_the_mismatch_in_one_line(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    edit_meta(directory, **{"scikit-learn": "0.24.2"})
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", "score", "--models-dir", str(directory),
+                           "太过分了"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "scikit-learn" in proc.stderr
+
+
+def test_fit_save_load_round_trip_without_pickle(tmp_path: Path) -> None:
+    texts = ["气死了", "太过分了！！！", "你们就是骗子", "请问几点", "谢谢", "好的收到"]
+    model = AngerModel(n_features=2**10).fit([normalise(t) for t in texts], [1, 1, 1, 0, 0, 0])
+    model.save(tmp_path, {"data": "test"})
+    loaded = AngerModel.load(tmp_path)
+    assert loaded.predict_proba(texts) == pytest.approx(model.predict_proba(texts))
+    assert loaded.metadata["data"] == "test"
+    assert b"pickle" not in (tmp_path / FILENAME).read_bytes()[:4]  # a zip of JSON and .npy, not a pickle
+
+
+def test_model_lifts_anger_the_rules_cannot_see(scorer: ModelScorer) -> None:
+    text = "等了三天一句话都没有，这就是你们的服务？"  # no listed anger word
+    [s] = scorer.score_batch([customer(text)])
+    assert s.anger > scorer.rules.score_text(normalise(text)).anger
+    assert "anger_model" in s.codes()
+
+
+def test_rules_stay_the_floor(scorer: ModelScorer) -> None:
+    text = "再不退款我就去法院起诉你们"
+    [s] = scorer.score_batch([customer(text)])
+    assert s.anger >= scorer.rules.score_text(normalise(text)).anger
+    assert "legal_threat" in s.codes()
+
+
+def test_awkward_messages(scorer: ModelScorer) -> None:
+    texts = {
+        "empty": "",
+        "blank": "   ",
+        "very long": "我的订单还没到，" * 5000,
+        "emoji only": "😡😡😡",
+        "calm emoji": "🙂🙂",
+        "traditional": "你們太過分了！！！東西是壞的",
+        "simplified": "你们太过分了！！！东西是坏的",
+        "mixed": "This is unacceptable!!! 我要找你们manager",
+    }
+    scores = dict(zip(texts, scorer.score_batch([customer(t) for t in texts.values()]), strict=True))
+    for name, s in scores.items():
+        assert 0.0 <= s.anger <= 1.0 and 0.0 <= s.urgency <= 1.0, name
+    assert scores["empty"].anger == scores["blank"].anger == 0.0  # nothing to judge
+    assert scores["traditional"] == scores["simplified"]
+    assert scores["traditional"].anger >= 0.5
+    assert scores["emoji only"].anger > scores["calm emoji"].anger
+    assert scores["mixed"].anger >= 0.5 and "supervisor_request" in scores["mixed"].codes()
+    assert scores["very long"].anger < 0.5  # repetition of a calm sentence stays calm
+
+
+def test_agent_and_system_messages_are_not_scored_for_anger(scorer: ModelScorer) -> None:
+    agent = Event("c", "a", 0, "agent", "气死了！！！", norm_text="气死了！！！")
+    system = Event("c", "s", 0, "system", "气死了", norm_text="气死了")
+    assert [s.anger for s in scorer.score_batch([agent, system])] == [0.0, 0.0]
