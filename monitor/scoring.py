@@ -9,7 +9,7 @@ signal adds evidence and the score stays in 0..1.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,8 +52,11 @@ class Scorer(Protocol):
 
 
 def _alternation(terms: Sequence[str]) -> str:
+    """One regex for a term list, longest term first so the longest match wins."""
+    if not terms:
+        return "(?!)"  # an empty list matches nothing (not the empty string everywhere)
     parts = []
-    for term in sorted(set(terms), key=len, reverse=True):  # longest match wins
+    for term in sorted(set(terms), key=len, reverse=True):
         esc = re.escape(term)
         if _LATIN.match(term):
             parts.append(rf"(?<![a-z]){esc}(?![a-z])")
@@ -61,19 +64,32 @@ def _alternation(terms: Sequence[str]) -> str:
             parts.append(rf"(?<!\d){esc}(?!\d)")
         else:
             parts.append(esc)
-    return "|".join(parts)
+    # The leading class of first characters lets the regex engine skip, in one test, every
+    # position where no term can start, instead of trying each alternative there (4x faster
+    # on chat text with the built-in lists).
+    first = "".join(sorted({re.escape(t[0]) for t in terms}))
+    return f"(?=[{first}])(?:{'|'.join(parts)})"
 
 
 _TRIM = re.compile(r"[\s。.!！~～,，、]+")
-_BANG_RUN = re.compile(r"[!！]{2,}|[?？]{2,}|[!！?？]{3,}|(?:[?？][!！]|[!！][?？])")
+_BANG_RUN = re.compile(r"(?=[!！?？])(?:[!！]{2,}|[?？]{2,}|[!！?？]{3,}|(?:[?？][!！]|[!！][?？]))")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _CAPS_OK = frozenset({"APP", "VIP", "SKU", "PDF", "USB", "WIFI", "SIM", "GPS", "CEO", "OK",
                       "JD", "ID", "QQ", "EMS", "DHL", "UPS", "SMS", "API", "PLUS", "PRO", "MAX"})
 _LONG_WAIT = re.compile(
-    r"等了?\s*(?:\d+|[一二两三四五六七八九十几好多半]+)\s*(?:个)?\s*(?:天|周|星期|礼拜|月|小时)"
-    r"|好几天|一个多星期|半个月|一周了"
+    r"(?=[等好一半])(?:等了?\s*(?:\d+|[一二两三四五六七八九十几好多半]+)\s*(?:个)?\s*(?:天|周|星期|礼拜|月|小时)"
+    r"|好几天|一个多星期|半个月|一周了)"
 )
-_POLITE = re.compile(r"请问|谢谢|麻烦|您好|你好|辛苦")
+_POLITE = re.compile(r"(?=[请谢麻您你辛])(?:请问|谢谢|麻烦|您好|你好|辛苦)")
+
+
+def _owners(table: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """term -> the categories that list it."""
+    out: dict[str, tuple[str, ...]] = {}
+    for kind, terms in table.items():
+        for term in terms:
+            out[term] = (*out.get(term, ()), kind)
+    return out
 
 
 def _noisy_or(weights: Sequence[float]) -> float:
@@ -102,10 +118,12 @@ class RuleScorer:
         self._ignore_re = re.compile(_alternation(lexicon.ignore))
         self._anger_codes = frozenset(lexicon.customer)
         self._urgency_codes = frozenset(lexicon.urgency)
-        self._complaint_re = {k: re.compile(_alternation(v))
-                              for k, v in lexicon.complaint_types.items()}
+        # Complaint and cue terms: one pass each; a term names its category (or several).
+        self._complaint_kinds = _owners(lexicon.complaint_types)
+        self._complaint_re = re.compile(_alternation(list(self._complaint_kinds)))
         self._urgency_neg_re = re.compile(_alternation(lexicon.urgency_negations))
-        self._cue_re = {k: re.compile(_alternation(v)) for k, v in lexicon.type_cues.items()}
+        self._cue_kinds = _owners(lexicon.type_cues)
+        self._cue_re = re.compile(_alternation(list(self._cue_kinds)))
         agent = lexicon.agent
         self._empathy_re = re.compile(_alternation(agent["empathy"]))
         self._apology_re = re.compile(_alternation(agent["apology"]))
@@ -165,20 +183,30 @@ class RuleScorer:
 
         if self._closing_re.fullmatch(_TRIM.sub("", low)):
             matched["closing"] = {text.strip(): 0.0}
-        for kind, pattern in self._cue_re.items():  # customer-type cues (seed 003)
-            if found := pattern.findall(low):
-                matched[f"cue_{kind}"] = dict.fromkeys(found, 0.0)
+        cues = self._hits(self._cue_re, self._cue_kinds, low)  # customer-type cues (seed 003)
+        for kind in self._lx.type_cues:  # in the playbook's order
+            if kind in cues:
+                matched[f"cue_{kind}"] = dict.fromkeys(cues[kind], 0.0)
         signals = tuple(Signal(code, "、".join(terms)) for code, terms in matched.items())
         return MessageScores(anger, urgency, self.complaint_type(low), signals)
 
     def complaint_type(self, text: str) -> str | None:
         """The complaint category (seed 002 §4.1) with the most keyword hits, or None."""
+        hits = self._hits(self._complaint_re, self._complaint_kinds, text)
         best, best_hits = None, 0
-        for kind, pattern in self._complaint_re.items():
-            hits = len(pattern.findall(text))
-            if hits > best_hits:
-                best, best_hits = kind, hits
+        for kind in self._lx.complaint_types:  # ties go to the earlier category
+            if len(hits.get(kind, ())) > best_hits:
+                best, best_hits = kind, len(hits[kind])
         return best
+
+    @staticmethod
+    def _hits(pattern: re.Pattern[str], owners: dict[str, tuple[str, ...]],
+              text: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for m in pattern.finditer(text):
+            for kind in owners[m.group(0)]:
+                found.setdefault(kind, []).append(m.group(0))
+        return found
 
     def agent_signals(self, text: str) -> tuple[Signal, ...]:
         """Acknowledgement of the customer's emotion (000 §2.3, 003 7A) and agent taboos (§3)."""
@@ -234,9 +262,12 @@ class ModelScorer:
         # A blank message carries no wording to judge: the model would only say its prior.
         at = [i for i, e in enumerate(events) if e.role == "customer" and e.text.strip()]
         if at:
-            probs = self.anger.predict_proba([events[i].norm_text or events[i].text for i in at])
-            for i, p in zip(at, probs, strict=True):
-                out[i] = _with_model(out[i], float(p))
+            texts = [events[i].norm_text or events[i].text for i in at]
+            # Chat repeats itself (好的, 在吗, 谢谢): each distinct text is scored once.
+            distinct = list(dict.fromkeys(texts))
+            prob = dict(zip(distinct, self.anger.predict_proba(distinct), strict=True))
+            for i, text in zip(at, texts, strict=True):
+                out[i] = _with_model(out[i], float(prob[text]))
         return out
 
     def score_texts(self, texts: Sequence[str]) -> list[MessageScores]:

@@ -143,3 +143,20 @@ def test_agent_and_system_messages_are_not_scored_for_anger(scorer: ModelScorer)
     agent = Event("c", "a", 0, "agent", "气死了！！！", norm_text="气死了！！！")
     system = Event("c", "s", 0, "system", "气死了", norm_text="气死了")
     assert [s.anger for s in scorer.score_batch([agent, system])] == [0.0, 0.0]
+
+
+def test_char_hasher_counts_each_text_on_its_own() -> None:
+    from monitor.models.char_hash import CharNgramHasher
+
+    hasher = CharNgramHasher(n_features=2**20).fit([])
+    texts = ["太过分了", "", "AB", "ab", "好的好的"]
+    batch = hasher.transform(texts).toarray()
+    alone = [hasher.transform([t]).toarray()[0] for t in texts]
+    for row, single in zip(batch, alone, strict=True):
+        assert (row == single).all()  # no n-gram spans two texts of a batch
+    assert batch[0].sum() == 4 + 3 + 2  # 1-, 2- and 3-grams of four characters
+    assert batch[1].sum() == 0
+    assert (batch[2] == batch[3]).all()  # lower-cased
+    assert batch[4].max() == 2  # 好的 twice, 好 twice, 的 twice
+    with pytest.raises(ValueError):
+        CharNgramHasher(n_features=1000).fit([])

@@ -67,12 +67,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="dch1_train.jsonl")
     parser.add_argument("--playbook", help="playbook file to evaluate (default: built-in)")
+    parser.add_argument("--models-dir", help="trained models (default: the repository's models/)")
+    parser.add_argument("--rules-only", action="store_true", help="without the trained models")
     args = parser.parse_args(argv)
 
     dialogues = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()]
     mean = {d["id"]: d["satisfaction_mean"] for d in dialogues}
-    config = Config(input_path="-", store_url=None, playbook=playbook_file.load(args.playbook))
-    result = build_pipeline(config).process(records(dialogues))
+    from monitor.models import anger_model, risk_model
+
+    trained = not args.rules_only
+    config = Config(input_path="-", store_url=None, playbook=playbook_file.load(args.playbook),
+                    anger_model=anger_model.load_default(args.models_dir) if trained else None,
+                    risk_model=risk_model.load_default(args.models_dir) if trained else None)
+    pipeline = build_pipeline(config)
+    result = pipeline.process(records(dialogues))
 
     kinds: dict[str, set[str]] = defaultdict(set)
     reasons: dict[str, Counter[str]] = {"dissatisfied": Counter(), "satisfied": Counter()}
@@ -84,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     groups = {g: [d["id"] for d in dialogues if _group(d["satisfaction_mean"]) == g]
               for g in ("dissatisfied", "middle", "satisfied")}
     print(f"{args.data.name}: {len(dialogues)} dialogues, {len(result.processed)} messages, "
-          f"playbook {config.playbook.source} (sha256 {config.playbook.sha256[:12]})")
+          f"playbook {config.playbook.source} (sha256 {config.playbook.sha256[:12]}), scorer "
+          f"{pipeline.scorer.name}, risk {config.risk_model.name if config.risk_model else 'rules'}")
     print(f"{'group':<34}{'n':>6}" + "".join(f"{k:>22}" for k in _KINDS))
     for g, ids in groups.items():
         label = {"dissatisfied": "dissatisfied (mean ≤ -0.5)", "middle": "in between",
@@ -95,7 +104,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"escalation reasons, {g}: " + ", ".join(f"{c} {n}" for c, n in counts.most_common()))
     aucs = peak_aucs(result, dialogues)
     print(f"ROC AUC for dissatisfied vs the rest: peak anger {aucs['peak anger']:.3f}, "
-          f"peak conversation_risk {aucs['peak conversation_risk']:.3f}")
+          f"peak conversation_risk {aucs['peak conversation_risk']:.3f}"
+          + (" (the risk model is fitted on these dialogues: see its cross-validated AUC in "
+             "models/README.md)" if config.risk_model else ""))
 
 
 _KINDS = ("escalate_supervisor", "handle_emotion_first", "urgent", "agent_coaching")

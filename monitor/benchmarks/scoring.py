@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -31,13 +32,25 @@ def rate(scorer: Scorer, events: list[Event], batch_size: int) -> float:
     return len(events) / (time.perf_counter() - started)
 
 
+def snownlp_rate(texts: list[str]) -> float:
+    from snownlp import SnowNLP
+
+    started = time.perf_counter()
+    for t in texts:
+        SnowNLP(t).sentiments  # noqa: B018 - the work being timed
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("../shared/data/dialogues/jddc2019_sample.jsonl"))
     ap.add_argument("--batch-size", type=int, default=500)
-    ap.add_argument("--snownlp-sample", type=int, default=2000,
+    ap.add_argument("--snownlp-sample", type=int, default=1000,
                     help="texts for the snownlp loop (it is slow)")
     ap.add_argument("--models-dir", help="folder with anger.skops (default: the repository's models/)")
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="timed rounds, alternating the scorers; the median is reported (shared "
+                         "machines vary by ±30 %% from run to run)")
     args = ap.parse_args()
     texts = [t["text"] for line in args.data.read_text(encoding="utf-8").splitlines()
              for t in json.loads(line)["turns"] if t["role"] == "customer" and t["text"].strip()]
@@ -46,22 +59,21 @@ def main() -> None:
     anger = load_default(args.models_dir)
     scorer: Scorer = ModelScorer(rules, anger) if anger else rules
     rate(scorer, events[:1000], args.batch_size)  # warm-up: first-call costs are not throughput
-    ours = rate(scorer, events, args.batch_size)
-    rules_only = rate(rules, events, args.batch_size)
-
-    from snownlp import SnowNLP
-
+    rounds: dict[str, list[float]] = {"ours": [], "rules": [], "snow": []}
     sample = texts[: args.snownlp_sample]
-    started = time.perf_counter()
-    for t in sample:
-        SnowNLP(t).sentiments  # noqa: B018 - the work being timed
-    snow = len(sample) / (time.perf_counter() - started)
+    for _ in range(args.rounds):
+        rounds["ours"].append(rate(scorer, events, args.batch_size))
+        rounds["rules"].append(rate(rules, events, args.batch_size))
+        rounds["snow"].append(snownlp_rate(sample))
+    ours, rules_only, snow = (statistics.median(rounds[k]) for k in ("ours", "rules", "snow"))
+
     mean_len = sum(map(len, texts)) / len(texts)
     print(f"{len(texts):,} customer messages of {args.data.name} (mean {mean_len:.0f} characters)")
     print(f"normalise + {scorer.name} scoring, batches of {args.batch_size}: {ours:,.0f} messages/s")
     print(f"normalise + {rules.name} alone, for comparison: {rules_only:,.0f} messages/s")
     print(f"SnowNLP(text).sentiments loop ({len(sample):,} of them):        {snow:,.0f} messages/s")
-    print(f"ratio: {ours / snow:,.0f}x")
+    print(f"ratio: {ours / snow:,.0f}x (medians of {args.rounds} alternating rounds; scorer in use "
+          f"per round: {', '.join(f'{r:,.0f}' for r in rounds['ours'])})")
 
 
 if __name__ == "__main__":
