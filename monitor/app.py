@@ -26,7 +26,8 @@ from monitor.store import Store
 def build_pipeline(config: Config) -> Pipeline:
     risk: RiskFn = config.risk_model or conversation_risk
     rules = RuleScorer(config.playbook.lexicon)
-    scorer: Scorer = ModelScorer(rules, config.anger_model) if config.anger_model else rules
+    scorer: Scorer = (ModelScorer(rules, config.anger_model, config.support_model)
+                      if config.anger_model or config.support_model else rules)
     return Pipeline(
         scorer=scorer,
         states=ConversationStates(ttl_ms=config.conversation_ttl_s * 1000,
@@ -81,8 +82,8 @@ def run(config: Config, extra_sinks: list[Sink] | None = None,
     closers: list[Callable[[], None]] = [source.close]
     try:
         if metrics is not None:
-            scorer = (f"{RuleScorer.name}+{config.anger_model.name}" if config.anger_model
-                      else RuleScorer.name)
+            scorer = "+".join([RuleScorer.name] + [m.name for m in (config.anger_model,
+                                                                    config.support_model) if m])
             metrics.describe(scorer, config.playbook.source, config.playbook.sha256,
                              config.risk_model.name if config.risk_model else "rules-v1")
             endpoints = start_endpoints(config, metrics, health)

@@ -22,6 +22,7 @@ from monitor.events import Event
 from monitor.kafka_source import KafkaSettings
 from monitor.models.anger_model import load_default as load_anger
 from monitor.models.risk_model import DEFAULT_DIR, load_default
+from monitor.models.support_model import load_default as load_support
 from monitor.normalise import normalise
 from monitor.privacy import mask
 from monitor.runner import RunStats
@@ -293,6 +294,7 @@ def _run(args: argparse.Namespace) -> int:
         playbook=playbook_file.load(args.playbook),
         risk_model=load_default(args.models_dir),
         anger_model=load_anger(args.models_dir),
+        support_model=load_support(args.models_dir),
         metrics_port=args.metrics_port,
         alerts=_alerts(args),
     )
@@ -320,8 +322,8 @@ def _with_progress(config: Config, err: Console) -> RunStats:
 
 def _score(args: argparse.Namespace) -> int:
     rules = RuleScorer(playbook_file.load(args.playbook).lexicon)
-    anger = load_anger(args.models_dir)
-    scorer: Scorer = ModelScorer(rules, anger) if anger else rules
+    anger, support = load_anger(args.models_dir), load_support(args.models_dir)
+    scorer: Scorer = ModelScorer(rules, anger, support) if anger or support else rules
     events = [Event("cli", "cli", 0, "customer", t, norm_text=normalise(t)) for t in args.texts]
     for text, s in zip(args.texts, scorer.score_batch(events), strict=True):
         print(json.dumps({
@@ -341,7 +343,8 @@ def _demo(args: argparse.Namespace) -> int:
                         store_url=_store_arg(args.store),
                         playbook=playbook_file.load(args.playbook),
                         risk_model=load_default(args.models_dir),
-                        anger_model=load_anger(args.models_dir))
+                        anger_model=load_anger(args.models_dir),
+                        support_model=load_support(args.models_dir))
         console.rule("support-monitor demo: replaying the bundled sample stream")
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)
@@ -395,13 +398,16 @@ def _report(args: argparse.Namespace) -> int:
 def _models(args: argparse.Namespace) -> int:
     book = playbook_file.load(args.playbook)
     if args.action == "train":
-        from monitor.models.train import train_anger, train_risk
+        from monitor.models.train import train_anger, train_risk, train_support
 
         out = Path(args.out)
         anger = train_anger(Path(args.data_dir), out)
         print(f"wrote {out / 'anger.skops'}: held-out ROC AUC / AP "
               + "; ".join(f"{k} {v}" for k, v in anger.metadata["held_out_roc_auc_ap"].items()))
-        path, model = train_risk(Path(args.data_dir), book, out, anger)
+        support = train_support(book, out)
+        print(f"wrote {out / 'support.skops'}: held out, "
+              + "; ".join(f"{k} {v}" for k, v in support.metadata["held_out"].items()))
+        path, model = train_risk(Path(args.data_dir), book, out, anger, support)
         print(f"wrote {path}: cross-validated ROC AUC {model.metadata['cv_roc_auc_5fold']:.3f} "
               f"on {model.metadata['samples']} dialogues")
         return 0
@@ -409,7 +415,8 @@ def _models(args: argparse.Namespace) -> int:
 
     print(models_report(Path(args.data_dir), book, snownlp=not args.skip_snownlp,
                         risk_model=load_default(args.models_dir),
-                        anger=load_anger(args.models_dir)))
+                        anger=load_anger(args.models_dir),
+                        support=load_support(args.models_dir)))
     return 0
 
 

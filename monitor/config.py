@@ -12,7 +12,7 @@ from monitor.alerts import AlertSettings
 from monitor.kafka_source import KafkaSettings
 from monitor.models.risk_model import RiskModel
 from monitor.playbook_file import PlaybookFile, builtin
-from monitor.scoring import ProbabilityModel
+from monitor.scoring import ProbabilityModel, SupportLike
 
 DEFAULT_STORE = "support-monitor.db"
 ENV_STORE = "SUPPORT_MONITOR_STORE"
@@ -37,6 +37,7 @@ class Config:
     alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
     risk_model: RiskModel | None = None  # conversation risk: fitted model, else the rule
     anger_model: ProbabilityModel | None = None  # with the rules when set (models/anger_model.py)
+    support_model: SupportLike | None = None  # urgency, complaint type (models/support_model.py)
     playbook: PlaybookFile = field(default_factory=builtin)
 
 

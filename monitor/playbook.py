@@ -177,7 +177,7 @@ class Playbook:
         reasons = [Reason("urgency_high", f"紧急度 {scores.urgency:.2f}")]
         reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
                     if x.code in ("deadline", "occasion", "money_at_risk", "health_safety",
-                                  "long_wait")]
+                                  "long_wait", "urgency_model")]
         # Health and safety is never less than critical, whatever the score (001 ch.7).
         critical = scores.urgency >= s.urgency_critical or "health_safety" in scores.codes()
         severity: Severity = "critical" if critical else "warning"

@@ -239,47 +239,85 @@ class ProbabilityModel(Protocol):
     def predict_proba(self, texts: Sequence[str]) -> Sequence[float]: ...
 
 
-# The model's view is named among a message's signals when it, not the rules, carries
-# the anger score, so a flag raised on wording alone still says why.
+class SupportLike(Protocol):
+    """Urgency and complaint type from text and the rules' view of it (models/support_model.py)."""
+
+    name: str
+
+    def predict(self, texts: Sequence[str], rules: Sequence[MessageScores]
+                ) -> tuple[Sequence[float], Sequence[str | None]]: ...
+
+
+# A model's view is named among a message's signals when it, not the rules, carries the
+# score, so a flag raised on wording alone still says why.
 MODEL_SIGNAL_MIN = 0.35
 
 
 class ModelScorer:
-    """The rules plus a trained anger model: anger = max(rules, model).
+    """The rules plus trained models, each optional:
 
-    The rules stay a floor of explicit evidence (threats, insults, ！！！, negation handled);
-    the model adds anger voiced without the listed words. Urgency, complaint type and
-    signals come from the rules.
+    - anger = max(rules, anger model); urgency = max(rules, support model): the rules stay
+      a floor of explicit evidence (threats, insults, ！！！, deadlines; negation handled),
+      the models add what is voiced without the listed words;
+    - complaint type: the support model's category, or the rules' when it says none.
+    Signals come from the rules, plus ``anger_model`` / ``urgency_model`` when a model
+    carries the score.
     """
 
-    def __init__(self, rules: RuleScorer, anger: ProbabilityModel) -> None:
+    def __init__(self, rules: RuleScorer, anger: ProbabilityModel | None,
+                 support: SupportLike | None = None) -> None:
         self.rules = rules
         self.anger = anger
-        self.name = f"{rules.name}+{anger.name}"
+        self.support = support
+        self.name = "+".join([rules.name] + [m.name for m in (anger, support) if m is not None])
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
         out = [self.rules.score_event(e) for e in events]
-        # A blank message carries no wording to judge: the model would only say its prior.
+        # A blank message carries no wording to judge: the models would only say their prior.
         at = [i for i, e in enumerate(events) if e.role == "customer" and e.text.strip()]
         if at:
-            texts = [events[i].norm_text or events[i].text for i in at]
             # Chat repeats itself (好的, 在吗, 谢谢): each distinct text is scored once.
-            distinct = list(dict.fromkeys(texts))
-            prob = dict(zip(distinct, self.anger.predict_proba(distinct), strict=True))
-            for i, text in zip(at, texts, strict=True):
-                out[i] = _with_model(out[i], float(prob[text]))
+            first: dict[str, int] = {}
+            for i in at:
+                first.setdefault(events[i].norm_text or events[i].text, i)
+            combined = dict(zip(first, self._combine(list(first), [out[i] for i in first.values()]),
+                                strict=True))
+            for i in at:
+                out[i] = combined[events[i].norm_text or events[i].text]
         return out
 
     def score_texts(self, texts: Sequence[str]) -> list[MessageScores]:
         """Scores of customer messages (normalised texts), one batch."""
-        probs = self.anger.predict_proba(texts) if texts else []
-        return [_with_model(self.rules.score_text(t), float(p) if t.strip() else 0.0)
-                for t, p in zip(texts, probs, strict=True)]
+        rules = [self.rules.score_text(t) for t in texts]
+        blank = [not t.strip() for t in texts]
+        judged = [i for i, b in enumerate(blank) if not b]
+        scored = self._combine([texts[i] for i in judged], [rules[i] for i in judged])
+        for i, s in zip(judged, scored, strict=True):
+            rules[i] = s
+        return rules
+
+    def _combine(self, texts: list[str], rules: list[MessageScores]) -> list[MessageScores]:
+        if not texts:
+            return []
+        anger = self.anger.predict_proba(texts) if self.anger else [None] * len(texts)
+        urgency, kinds = (self.support.predict(texts, rules) if self.support
+                          else ([None] * len(texts), [None] * len(texts)))
+        return [_with_models(s, a, u, k)
+                for s, a, u, k in zip(rules, anger, urgency, kinds, strict=True)]
 
 
-def _with_model(s: MessageScores, p: float) -> MessageScores:
-    p = round(p, 4)
-    if p <= s.anger:
-        return s
-    signals = s.signals + ((Signal("anger_model", f"{p:.2f}"),) if p >= MODEL_SIGNAL_MIN else ())
-    return MessageScores(p, s.urgency, s.complaint_type, signals)
+def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
+                 kind: str | None) -> MessageScores:
+    signals = s.signals
+    new_anger, new_urgency = s.anger, s.urgency
+    if anger is not None and anger > s.anger:
+        new_anger = round(anger, 4)
+        if new_anger >= MODEL_SIGNAL_MIN:
+            signals += (Signal("anger_model", f"{new_anger:.2f}"),)
+    # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
+    if (urgency is not None and urgency > s.urgency
+            and not any(x.code == "urgency_negated" for x in s.signals)):
+        new_urgency = round(urgency, 4)
+        if new_urgency >= MODEL_SIGNAL_MIN:
+            signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
+    return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals)

@@ -79,6 +79,7 @@ REASON_LABELS = {
     "shouting_caps": "大写字母",
     "anger_emoticon": "愤怒表情",
     "anger_model": "整体语气判为不满（模型评分）",
+    "urgency_model": "整体内容判为紧急（模型评分）",
     "repeat_contact": "重复来电/反复未解决",
     "deadline": "时间紧迫",
     "occasion": "特殊场合",

@@ -9,7 +9,7 @@ from typing import Any
 from monitor.app import build_pipeline
 from monitor.config import Config
 from monitor.events import RawRecord
-from monitor.models import anger_model, risk_model
+from monitor.models import anger_model, risk_model, support_model
 from monitor.pipeline import BatchResult, Pipeline
 
 T0 = 1_794_790_800_000  # 2026-11-16 09:00 +08:00
@@ -33,7 +33,8 @@ def pipeline(**overrides: Any) -> Pipeline:
 @functools.cache
 def shipped_models() -> dict[str, Any]:
     """The trained models in the repository's models/, as the monitor runs by default."""
-    return {"anger_model": anger_model.load_default(None), "risk_model": risk_model.load_default(None)}
+    return {"anger_model": anger_model.load_default(None), "risk_model": risk_model.load_default(None),
+            "support_model": support_model.load_default(None)}
 
 
 def product_pipeline(**overrides: Any) -> Pipeline:

@@ -1,5 +1,6 @@
-"""The trained anger model: loading the shipped artifact, refusing mismatched ones, and the
-scorer's behaviour on awkward input (empty, very long, emoji-only, Traditional, mixed)."""
+"""The trained scorers (anger; urgency and complaint type): loading the shipped artifacts,
+refusing mismatched ones, and the scorer's behaviour on awkward input (empty, very long,
+emoji-only, Traditional, mixed)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import pytest
 
 from monitor.errors import UsageError
 from monitor.events import Event
+from monitor.models import support_model
 from monitor.models.anger_model import FILENAME, META_FILENAME, AngerModel, load_default
+from monitor.models.evaluate import load_own
 from monitor.models.risk_model import DEFAULT_DIR, ModelVersionError
+from monitor.models.support_model import SupportModel
 from monitor.normalise import normalise
 from monitor.playbook_file import builtin
 from monitor.scoring import ModelScorer, RuleScorer
@@ -28,8 +32,15 @@ def shipped() -> AngerModel:
 
 
 @pytest.fixture(scope="module")
-def scorer(shipped: AngerModel) -> ModelScorer:
-    return ModelScorer(RuleScorer(builtin().lexicon), shipped)
+def support() -> SupportModel:
+    model = support_model.load_default(None)
+    assert model is not None, "models/support.skops is part of the repository"
+    return model
+
+
+@pytest.fixture(scope="module")
+def scorer(shipped: AngerModel, support: SupportModel) -> ModelScorer:
+    return ModelScorer(RuleScorer(builtin().lexicon), shipped, support)
 
 
 def customer(text: str) -> Event:
@@ -100,7 +111,7 @@ def test_fit_save_load_round_trip_without_pickle(tmp_path: Path) -> None:
     loaded = AngerModel.load(tmp_path)
     assert loaded.predict_proba(texts) == pytest.approx(model.predict_proba(texts))
     assert loaded.metadata["data"] == "test"
-    assert b"pickle" not in (tmp_path / FILENAME).read_bytes()[:4]  # a zip of JSON and .npy, not a pickle
+    assert (tmp_path / FILENAME).read_bytes()[:2] == b"PK"  # skops: a zip of JSON and .npy, no pickle
 
 
 def test_model_lifts_anger_the_rules_cannot_see(scorer: ModelScorer) -> None:
@@ -160,3 +171,39 @@ def test_char_hasher_counts_each_text_on_its_own() -> None:
     assert batch[4].max() == 2  # 好的 twice, 好 twice, 的 twice
     with pytest.raises(ValueError):
         CharNgramHasher(n_features=1000).fit([])
+
+
+def test_support_model_trained_on_other_rule_features_is_refused(tmp_path: Path) -> None:
+    for name in (support_model.FILENAME, support_model.META_FILENAME):
+        shutil.copy(DEFAULT_DIR / name, tmp_path / name)
+    meta_path = tmp_path / support_model.META_FILENAME
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["features"] = meta["features"][:-1]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelVersionError, match="other features"):
+        SupportModel.load(tmp_path)
+
+
+def test_trained_urgency_beats_the_rules_on_held_out_messages_and_keeps_negation(
+        scorer: ModelScorer) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    held_out = load_own("test")
+    texts = [normalise(r["text"]) for r in held_out]
+    truth = [r["urgency"] for r in held_out]
+    trained = roc_auc_score(truth, [s.urgency for s in scorer.score_texts(texts)])
+    rules = roc_auc_score(truth, [scorer.rules.score_text(t).urgency for t in texts])
+    assert trained > rules
+    [calm] = scorer.score_batch([customer("不着急，下周有空再帮我看看发票")])
+    assert calm.urgency < 0.5 and "urgency_negated" in calm.codes()
+
+
+def test_complaint_type_no_worse_than_the_rules_on_held_out_messages(scorer: ModelScorer) -> None:
+    held_out = load_own("test")
+    texts = [normalise(r["text"]) for r in held_out]
+    truth = [r["complaint_type"] for r in held_out]
+    trained = sum(s.complaint_type == t for s, t in zip(scorer.score_texts(texts), truth, strict=True))
+    rules = sum(scorer.rules.score_text(x).complaint_type == t for x, t in zip(texts, truth, strict=True))
+    assert trained >= rules
+    [greeting] = scorer.score_batch([customer("你好，在吗")])
+    assert greeting.complaint_type is None

@@ -14,6 +14,7 @@ from monitor import app
 from monitor.config import Config
 from monitor.models.anger_model import AngerModel
 from monitor.models.risk_model import FEATURES, FILENAME, ModelVersionError, RiskModel
+from monitor.models.support_model import SupportModel
 from monitor.models.train import train_risk
 from monitor.playbook_file import builtin
 
@@ -93,7 +94,7 @@ def test_train_on_data_of_our_own(tmp_path: Path) -> None:
     assert RiskModel.load(path) == model
 
 
-def test_models_train_writes_both_models_that_the_monitor_then_uses(tmp_path: Path) -> None:
+def test_models_train_writes_the_models_that_the_monitor_then_uses(tmp_path: Path) -> None:
     data = tmp_path / "data"
     write_data(data)
     lines = (data / "dialogues" / "dch1_train.jsonl").read_text(encoding="utf-8").splitlines()
@@ -107,8 +108,10 @@ def test_models_train_writes_both_models_that_the_monitor_then_uses(tmp_path: Pa
     anger = AngerModel.load(out)
     risk = RiskModel.load(out / FILENAME)
     assert anger.metadata["data"]["samples"] > 147  # the tiny Weibo sets + our support train split
-    assert risk.metadata["scorer"] == "rules-v1+anger-lr-v1"
+    support = SupportModel.load(out)
+    assert support.metadata["held_out"]["samples"] > 0
+    assert risk.metadata["scorer"] == "rules-v1+anger-lr-v1+support-lr-v1"
     proc = subprocess.run([sys.executable, "-m", "monitor.cli", "score", "--models-dir", str(out),
                            "你们就是骗子，气死我了"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["scorer"] == "rules-v1+anger-lr-v1"
+    assert json.loads(proc.stdout)["scorer"] == "rules-v1+anger-lr-v1+support-lr-v1"

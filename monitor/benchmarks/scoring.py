@@ -1,8 +1,8 @@
 """Benchmark (not a test): scoring speed of short chat messages against snownlp.
 
 Normalises and scores the customer turns of the JDDC sample (real JD.com chats) in
-batches, one core, with the scorer in use (the rules plus the shipped anger model of
-``--models-dir``, default the repository's models/), with the rules alone for
+batches, one core, with the scorer in use (the rules plus the shipped anger, urgency
+and complaint-type models of ``--models-dir``, default the repository's models/), with the rules alone for
 comparison, and times a loop of
 ``SnowNLP(text).sentiments`` over the same texts in the same run (issue #3's yardstick:
 ≥ 20,000 messages/s and ≥ 50× snownlp).
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from monitor.events import Event
 from monitor.models.anger_model import load_default
+from monitor.models.support_model import load_default as load_support
 from monitor.normalise import normalise_event
 from monitor.playbook_file import builtin
 from monitor.scoring import ModelScorer, RuleScorer, Scorer
@@ -47,7 +48,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--snownlp-sample", type=int, default=1000,
                     help="texts for the snownlp loop (it is slow)")
-    ap.add_argument("--models-dir", help="folder with anger.skops (default: the repository's models/)")
+    ap.add_argument("--models-dir", help="folder with the models (default: the repository's models/)")
     ap.add_argument("--rounds", type=int, default=5,
                     help="timed rounds, alternating the scorers; the median is reported (shared "
                          "machines vary by ±30 %% from run to run)")
@@ -56,8 +57,8 @@ def main() -> None:
              for t in json.loads(line)["turns"] if t["role"] == "customer" and t["text"].strip()]
     events = [Event("b", str(i), 0, "customer", t) for i, t in enumerate(texts)]
     rules = RuleScorer(builtin().lexicon)
-    anger = load_default(args.models_dir)
-    scorer: Scorer = ModelScorer(rules, anger) if anger else rules
+    anger, support = load_default(args.models_dir), load_support(args.models_dir)
+    scorer: Scorer = ModelScorer(rules, anger, support) if anger or support else rules
     rate(scorer, events[:1000], args.batch_size)  # warm-up: first-call costs are not throughput
     rounds: dict[str, list[float]] = {"ours": [], "rules": [], "snow": []}
     sample = texts[: args.snownlp_sample]

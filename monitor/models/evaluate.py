@@ -37,7 +37,7 @@ from monitor.lexicon import COMPLAINT_TYPES
 from monitor.models.risk_model import DEFAULT_DIR, RiskModel
 from monitor.normalise import normalise
 from monitor.playbook_file import PlaybookFile
-from monitor.scoring import ModelScorer, ProbabilityModel, RuleScorer
+from monitor.scoring import MessageScores, ModelScorer, ProbabilityModel, RuleScorer, SupportLike
 
 EVAL_SETS = ("smp2020_usual_eval", "smp2020_virus_eval", "clue_valid")
 BASELINE_TRAIN = ("nlpcc2013_train", "smp2020_virus_train")
@@ -112,43 +112,56 @@ def anger_table(data_dir: Path, book: PlaybookFile, snownlp: bool,
     return table
 
 
-def per_class(book: PlaybookFile) -> list[str]:
+def per_class(book: PlaybookFile, support: SupportLike | None = None) -> list[str]:
     """Urgency (at the playbook's ``urgency_high``) and complaint type, precision / recall
-    per class on the support messages' held-out split."""
+    per class on the support messages' held-out split, for the rules and the scorer in use."""
     rules = RuleScorer(book.lexicon)
     own = load_own("test")
-    scores = [rules.score_text(normalise(r["text"])) for r in own]
+    texts = [normalise(r["text"]) for r in own]
+    scorers: dict[str, list[MessageScores]] = {rules.name: [rules.score_text(t) for t in texts]}
+    if support is not None:
+        in_use = ModelScorer(rules, None, support)
+        scorers[in_use.name + " (in use)"] = in_use.score_texts(texts)
     threshold = book.settings.urgency_high
-    lines = ["| class | support | precision | recall |", "|---|---|---|---|"]
+    lines = ["| class | support | " + " | ".join(f"{n} P / R" for n in scorers) + " |",
+             "|---|---|" + "---|" * len(scorers)]
 
-    def row(name: str, truth: list[bool], said: list[bool]) -> None:
-        tp = sum(t and s for t, s in zip(truth, said, strict=True))
-        precision = f"{tp / sum(said):.2f}" if any(said) else "–"
-        recall = f"{tp / sum(truth):.2f}" if any(truth) else "–"
-        lines.append(f"| {name} | {sum(truth)} | {precision} | {recall} |")
+    def row(name: str, truth: list[bool], said: dict[str, list[bool]]) -> None:
+        cells = []
+        for flags in said.values():
+            tp = sum(t and s for t, s in zip(truth, flags, strict=True))
+            precision = f"{tp / sum(flags):.2f}" if any(flags) else "–"
+            recall = f"{tp / sum(truth):.2f}" if any(truth) else "–"
+            cells.append(f"{precision} / {recall}")
+        lines.append(f"| {name} | {sum(truth)} | " + " | ".join(cells) + " |")
 
     row(f"urgent (urgency ≥ {threshold})", [bool(r["urgency"]) for r in own],
-        [s.urgency >= threshold for s in scores])
+        {n: [s.urgency >= threshold for s in ss] for n, ss in scorers.items()})
     for kind in (*COMPLAINT_TYPES, None):
         row(f"complaint {kind or 'none'}", [r["complaint_type"] == kind for r in own],
-            [s.complaint_type == kind for s in scores])
+            {n: [s.complaint_type == kind for s in ss] for n, ss in scorers.items()})
+    urgent = [bool(r["urgency"]) for r in own]
+    lines += ["", "Urgency ROC AUC: " + ", ".join(
+        f"{n} {roc_auc_score(urgent, [s.urgency for s in ss]):.3f}" for n, ss in scorers.items())]
     return lines
 
 
-def risk_auc(data_dir: Path, book: PlaybookFile,
-             anger: ProbabilityModel | None = None) -> dict[str, float]:
+def risk_auc(data_dir: Path, book: PlaybookFile, anger: ProbabilityModel | None = None,
+             support: SupportLike | None = None) -> dict[str, float]:
     path = data_dir / "dialogues" / "dch1_train.jsonl"
     try:
         dialogues = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    config = Config(input_path="-", store_url=None, playbook=book, anger_model=anger)
+    config = Config(input_path="-", store_url=None, playbook=book, anger_model=anger,
+                    support_model=support)
     result = build_pipeline(config).process(dch1_records(dialogues))
     return peak_aucs(result, dialogues)
 
 
 def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,
-           risk_model: RiskModel | None = None, anger: ProbabilityModel | None = None) -> str:
+           risk_model: RiskModel | None = None, anger: ProbabilityModel | None = None,
+           support: SupportLike | None = None) -> str:
     started = time.perf_counter()
     table = anger_table(data_dir, book, snownlp, anger)
     columns = list(next(iter(table.values())))
@@ -159,13 +172,14 @@ def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,
     for name, row in table.items():
         target = f"≥ {TARGETS[name]:.2f}" if name in TARGETS else "–"
         lines.append(f"| {name} | " + " | ".join(str(row[c]) for c in columns) + f" | {target} |")
-    lines += ["", f"Urgency and complaint type (rules-v1) on {OWN_TEST}:", "", *per_class(book)]
+    lines += ["", f"Urgency and complaint type on {OWN_TEST}, precision / recall:", "",
+              *per_class(book, support)]
     lines += ["", "Conversation risk vs dissatisfied dialogues (dch1_train, mean satisfaction ≤ -0.5):",
               ""]
     lines += [f"- rules only, {k}: ROC AUC {v:.3f}" for k, v in risk_auc(data_dir, book).items()]
-    if anger is not None:
-        lines += [f"- with the anger model, {k}: ROC AUC {v:.3f}"
-                  for k, v in risk_auc(data_dir, book, anger).items()]
+    if anger is not None or support is not None:
+        lines += [f"- with the trained scorers, {k}: ROC AUC {v:.3f}"
+                  for k, v in risk_auc(data_dir, book, anger, support).items()]
     if risk_model is not None:
         meta = risk_model.metadata
         lines.append(f"- fitted conversation-risk model ({risk_model.name}, scorer {meta.get('scorer')}, "

@@ -1,6 +1,7 @@
 """``support-monitor models train``: fit the anger model (Weibo train sets + the team's
-support messages), then the conversation-risk model on dch1_train with that anger model
-in the pipeline, and write both with their metadata to the models folder."""
+support messages), the urgency and complaint-type model (the team's support messages),
+then the conversation-risk model on dch1_train with both in the pipeline, and write all
+three with their metadata to the models folder."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ from monitor.errors import UsageError
 from monitor.models.anger_model import AngerModel
 from monitor.models.evaluate import EVAL_SETS, OWN_DATA, OWN_TEST, Score, load, load_own
 from monitor.models.risk_model import FILENAME, RiskModel, file_sha256, fit
+from monitor.models.support_model import SupportModel
 from monitor.normalise import normalise
 from monitor.playbook_file import PlaybookFile
+from monitor.scoring import RuleScorer
 
 # Weibo sets the anger model learns from; the evaluation sets are never among them.
 ANGER_TRAIN = ("nlpcc2013_train", "smp2020_virus_train")
@@ -63,8 +66,32 @@ def train_anger(data_dir: Path, out_dir: Path) -> AngerModel:
     return model
 
 
-def train_risk(data_dir: Path, book: PlaybookFile, out_dir: Path,
-               anger: AngerModel | None) -> tuple[Path, RiskModel]:
+def train_support(book: PlaybookFile, out_dir: Path) -> SupportModel:
+    """Urgency and complaint type on the team's support messages (train split)."""
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+    rules = RuleScorer(book.lexicon)
+    train, test = load_own("train"), load_own("test")
+    texts = [normalise(r["text"]) for r in train]
+    model = SupportModel().fit(texts, [rules.score_text(t) for t in texts],
+                               [bool(r["urgency"]) for r in train], [r["complaint_type"] for r in train])
+    test_texts = [normalise(r["text"]) for r in test]
+    urgency, kinds = model.predict(test_texts, [rules.score_text(t) for t in test_texts])
+    truth = [r["complaint_type"] or "none" for r in test]
+    f1 = precision_recall_fscore_support(truth, [k or "none" for k in kinds], average="macro",
+                                         zero_division=0)[2]
+    model.save(out_dir, {
+        "data": {"file": OWN_DATA.name, "sha256": file_sha256(OWN_DATA), "samples": len(train),
+                 "urgent": sum(r["urgency"] for r in train), "licence": "the project's own"},
+        "held_out": {"urgency ROC AUC": round(float(roc_auc_score([r["urgency"] for r in test], urgency)), 3),
+                     "complaint macro-F1": round(float(f1), 3), "samples": len(test)},
+        "rules_sha256": book.sha256, "support-monitor": __version__,
+    })
+    return model
+
+
+def train_risk(data_dir: Path, book: PlaybookFile, out_dir: Path, anger: AngerModel | None,
+               support: SupportModel | None = None) -> tuple[Path, RiskModel]:
     path = data_dir / "dialogues" / "dch1_train.jsonl"
     try:
         dialogues = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
@@ -74,7 +101,8 @@ def train_risk(data_dir: Path, book: PlaybookFile, out_dir: Path,
     # state of each. They rest on the rule scores and the playbook file, so both are
     # recorded: a model is only as valid as the scorer it was trained with.
     pipeline = build_pipeline(Config(input_path="-", store_url=None, playbook=book,
-                                     conversation_ttl_s=10**9, anger_model=anger))
+                                     conversation_ttl_s=10**9, anger_model=anger,
+                                     support_model=support))
     pipeline.process(dch1_records(dialogues))
     states, labels = [], []
     for d in dialogues:

@@ -1,0 +1,126 @@
+"""Urgency and complaint type, learned from the team's labelled support messages.
+
+No public data labels urgency or complaint type, so both are fitted on
+``models/data/support_messages.jsonl`` (train split; the test split is held out for the
+model card). Features: the message's hashed character 1–3-grams (TF-IDF) beside what the
+rules already found — their urgency score, each urgency signal (deadline, occasion, money
+at risk, health, long wait, negation) and their complaint category — so the model learns
+how much each rule is worth and the wording the lists miss (宝宝发烧, 房租今天必须交).
+
+- ``urgency_``: logistic regression, P(urgent); the scorer uses max(rules, model).
+- ``complaint_``: multinomial logistic regression over the five PLAYBOOK §2 categories and
+  "none"; the scorer takes its category, or the rules' when the model says none.
+
+Persisted like the anger model (``artifact.py``): one skops file holding the three
+fitted parts and a JSON file with format, checksum, versions, feature names and
+held-out figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from monitor.lexicon import COMPLAINT_TYPES, URGENCY_SIGNALS
+from monitor.models import artifact
+from monitor.models.risk_model import DEFAULT_DIR
+from monitor.scoring import MessageScores
+
+FORMAT = "support-monitor/support/1"
+FILENAME = "support.skops"
+META_FILENAME = "support.json"
+RULE_SIGNALS = (*URGENCY_SIGNALS, "long_wait", "urgency_negated")
+FEATURES = ("rules:urgency", *(f"signal:{s}" for s in RULE_SIGNALS),
+            *(f"rules:complaint:{k}" for k in COMPLAINT_TYPES))
+NONE = "none"
+
+
+_COLUMN = {**{s: 1 + i for i, s in enumerate(RULE_SIGNALS)},
+           **{k: 1 + len(RULE_SIGNALS) + i for i, k in enumerate(COMPLAINT_TYPES)}}
+
+
+def rule_features(rules: Sequence[MessageScores]) -> Any:
+    """One row per message, columns as ``FEATURES``."""
+    import numpy as np
+
+    x = np.zeros((len(rules), len(FEATURES)))
+    for i, s in enumerate(rules):
+        x[i, 0] = s.urgency
+        for signal in s.signals:
+            if (j := _COLUMN.get(signal.code)) is not None:
+                x[i, j] = 1.0
+        if s.complaint_type is not None:
+            x[i, _COLUMN[s.complaint_type]] = 1.0
+    return x
+
+
+class SupportModel:
+    """Fitted: ``vectoriser_`` (texts → TF-IDF), ``urgency_`` and ``complaint_``."""
+
+    name = "support-lr-v1"
+
+    def __init__(self, c: float = 10.0, n_features: int = 2**16) -> None:
+        self.c = c
+        self.n_features = n_features
+        self.metadata: dict[str, Any] = {}
+
+    def _x(self, texts: Sequence[str], rules: Sequence[MessageScores]) -> Any:
+        import scipy.sparse as sp
+
+        extra = sp.csr_matrix(rule_features(rules))
+        return sp.hstack([self.vectoriser_.transform(list(texts)), extra]).tocsr()
+
+    def fit(self, texts: Sequence[str], rules: Sequence[MessageScores], urgent: Sequence[bool],
+            complaint: Sequence[str | None]) -> SupportModel:
+        """Fit on normalised texts and the rule scores of the same texts."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline, make_pipeline
+
+        from monitor.models.char_hash import CharNgramHasher
+
+        self.vectoriser_: Pipeline = make_pipeline(CharNgramHasher(self.n_features),
+                                                   TfidfTransformer(sublinear_tf=True))
+        self.vectoriser_.fit(list(texts))
+        x = self._x(texts, rules)
+        # Few urgent examples: weigh the classes equally, or the model learns "never urgent".
+        self.urgency_ = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced")
+        self.urgency_.fit(x, list(urgent))
+        self.complaint_ = LogisticRegression(C=self.c, max_iter=3000)
+        self.complaint_.fit(x, [k or NONE for k in complaint])
+        return self
+
+    def predict(self, texts: Sequence[str],
+                rules: Sequence[MessageScores]) -> tuple[list[float], list[str | None]]:
+        """P(urgent) and the complaint category (None: no complaint) per text."""
+        if not texts:
+            return [], []
+        x = self._x(texts, rules)
+        urgency = self.urgency_.predict_proba(x)[:, 1].tolist()
+        kinds = [None if k == NONE else str(k) for k in self.complaint_.predict(x)]
+        return urgency, kinds
+
+    # --- persistence ----------------------------------------------------------------
+    def save(self, directory: Path, metadata: dict[str, Any]) -> Path:
+        parts = {"vectoriser": self.vectoriser_, "urgency": self.urgency_, "complaint": self.complaint_}
+        self.metadata = artifact.save(directory, FILENAME, META_FILENAME, parts, {
+            "format": FORMAT, "name": self.name, "features": list(FEATURES),
+            "hyperparameters": {"C": self.c, "n_features": self.n_features}, **metadata})
+        return directory / FILENAME
+
+    @classmethod
+    def load(cls, directory: Path) -> SupportModel:
+        parts, meta = artifact.load(directory, FILENAME, META_FILENAME, FORMAT, "support model",
+                                    list(FEATURES))
+        model = cls(float(meta["hyperparameters"]["C"]), int(meta["hyperparameters"]["n_features"]))
+        model.vectoriser_, model.urgency_, model.complaint_ = (
+            parts["vectoriser"], parts["urgency"], parts["complaint"])
+        model.metadata = meta
+        return model
+
+
+def load_default(models_dir: str | None = None) -> SupportModel | None:
+    """As ``anger_model.load_default``: the given folder (required), else models/ if present."""
+    directory = artifact.find(models_dir, DEFAULT_DIR, META_FILENAME)
+    return SupportModel.load(directory) if directory else None
