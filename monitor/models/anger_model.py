@@ -65,7 +65,10 @@ class AngerModel:
         """P(anger) per normalised text, one vectorised call per batch."""
         if not texts:
             return []
-        return self.pipeline_.predict_proba(list(texts))[:, 1].tolist()  # type: ignore[no-any-return]
+        from monitor.models import linear
+
+        hasher, idf, lr = self.pipeline_
+        return linear.positive_proba(linear.tfidf(hasher.transform(texts), idf), lr).tolist()  # type: ignore[no-any-return]
 
     # --- persistence ----------------------------------------------------------------
     def save(self, directory: Path, metadata: dict[str, Any]) -> Path:

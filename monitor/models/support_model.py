@@ -68,8 +68,11 @@ class SupportModel:
     def _x(self, texts: Sequence[str], rules: Sequence[MessageScores]) -> Any:
         import scipy.sparse as sp
 
+        from monitor.models import linear
+
+        hasher, idf = self.vectoriser_
         extra = sp.csr_matrix(rule_features(rules))
-        return sp.hstack([self.vectoriser_.transform(list(texts)), extra]).tocsr()
+        return sp.hstack([linear.tfidf(hasher.transform(texts), idf), extra], format="csr")
 
     def fit(self, texts: Sequence[str], rules: Sequence[MessageScores], urgent: Sequence[bool],
             complaint: Sequence[str | None]) -> SupportModel:
@@ -96,9 +99,11 @@ class SupportModel:
         """P(urgent) and the complaint category (None: no complaint) per text."""
         if not texts:
             return [], []
+        from monitor.models import linear
+
         x = self._x(texts, rules)
-        urgency = self.urgency_.predict_proba(x)[:, 1].tolist()
-        kinds = [None if k == NONE else str(k) for k in self.complaint_.predict(x)]
+        urgency = linear.positive_proba(x, self.urgency_).tolist()
+        kinds = [None if k == NONE else str(k) for k in linear.predict_class(x, self.complaint_)]
         return urgency, kinds
 
     # --- persistence ----------------------------------------------------------------
