@@ -207,3 +207,18 @@ def test_complaint_type_no_worse_than_the_rules_on_held_out_messages(scorer: Mod
     assert trained >= rules
     [greeting] = scorer.score_batch([customer("你好，在吗")])
     assert greeting.complaint_type is None
+
+
+def test_fast_prediction_agrees_with_scikit_learn(shipped: AngerModel, support: SupportModel) -> None:
+    texts = [normalise(t) for t in ("气死了！！！", "", "请问几点发货", "明天就要用，今天必须发", "😡",
+                                    "This is unacceptable", "好的" * 200)]
+    assert shipped.predict_proba(texts) == pytest.approx(
+        shipped.pipeline_.predict_proba(texts)[:, 1].tolist(), abs=1e-9)
+    rules = RuleScorer(builtin().lexicon)
+    scores = [rules.score_text(t) for t in texts]
+    x = support._x(texts, scores)
+    reference = support.vectoriser_.transform(texts)
+    assert abs(x[:, :reference.shape[1]] - reference).max() < 1e-9
+    urgency, kinds = support.predict(texts, scores)
+    assert urgency == pytest.approx(support.urgency_.predict_proba(x)[:, 1].tolist(), abs=1e-9)
+    assert [k or "none" for k in kinds] == support.complaint_.predict(x).tolist()
