@@ -21,6 +21,7 @@ from monitor.errors import UsageError
 from monitor.events import Event
 from monitor.kafka_source import KafkaSettings
 from monitor.models.anger_model import load_default as load_anger
+from monitor.models.loading import with_models
 from monitor.models.risk_model import DEFAULT_DIR, load_default
 from monitor.models.support_model import load_default as load_support
 from monitor.normalise import normalise
@@ -282,7 +283,7 @@ def _run(args: argparse.Namespace) -> int:
     if not args.input and kafka is None:
         raise UsageError("run needs --input PATH (or - for stdin), or --kafka-bootstrap")
     other_flag_output = bool(args.flags_topic)
-    config = Config(
+    config = with_models(Config(
         input_path=args.input or "",
         kafka=kafka, flags_topic=args.flags_topic, dead_letter_topic=args.dead_letter_topic,
         flags_out=args.flags_out or (None if other_flag_output else "-"),
@@ -292,12 +293,9 @@ def _run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         conversation_ttl_s=args.conversation_ttl,
         playbook=playbook_file.load(args.playbook),
-        risk_model=load_default(args.models_dir),
-        anger_model=load_anger(args.models_dir),
-        support_model=load_support(args.models_dir),
         metrics_port=args.metrics_port,
         alerts=_alerts(args),
-    )
+    ), args.models_dir)
     err = Console(stderr=True)
     if args.quiet:
         app.run(config)
@@ -339,12 +337,9 @@ def _demo(args: argparse.Namespace) -> int:
     console = Console()
     sample = resources.files("monitor") / "data" / "sample_stream.jsonl"
     with resources.as_file(sample) as path:
-        config = Config(input_path=str(path), flags_out=args.flags_out,
-                        store_url=_store_arg(args.store),
-                        playbook=playbook_file.load(args.playbook),
-                        risk_model=load_default(args.models_dir),
-                        anger_model=load_anger(args.models_dir),
-                        support_model=load_support(args.models_dir))
+        config = with_models(Config(input_path=str(path), flags_out=args.flags_out,
+                                    store_url=_store_arg(args.store),
+                                    playbook=playbook_file.load(args.playbook)), args.models_dir)
         console.rule("support-monitor demo: replaying the bundled sample stream")
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import replace
 from typing import Any
 
 from monitor.app import build_pipeline
 from monitor.config import Config
 from monitor.events import RawRecord
-from monitor.models import anger_model, risk_model, support_model
+from monitor.models.loading import with_models
 from monitor.pipeline import BatchResult, Pipeline
 
 T0 = 1_794_790_800_000  # 2026-11-16 09:00 +08:00
@@ -31,15 +32,14 @@ def pipeline(**overrides: Any) -> Pipeline:
 
 
 @functools.cache
-def shipped_models() -> dict[str, Any]:
-    """The trained models in the repository's models/, as the monitor runs by default."""
-    return {"anger_model": anger_model.load_default(None), "risk_model": risk_model.load_default(None),
-            "support_model": support_model.load_default(None)}
+def _shipped() -> Config:
+    return with_models(Config(input_path="-"))
 
 
 def product_pipeline(**overrides: Any) -> Pipeline:
-    """A pipeline as ``support-monitor run`` builds it: rules plus the shipped models."""
-    return build_pipeline(Config(input_path="-", **{**shipped_models(), **overrides}))
+    """A pipeline as ``support-monitor run`` builds it: rules plus the shipped models
+    (loaded once per test session)."""
+    return build_pipeline(replace(_shipped(), **overrides))
 
 
 def run_turns(turns: list[tuple[str, str]], **kw: Any) -> BatchResult:

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from conftest import wait_http
-from helpers import shipped_models
 from kafka_helpers import Broker, free_port, start_monitor
 
 from monitor import app
 from monitor.config import Config
+from monitor.models.loading import with_models
 from monitor.store import Store
 
 TOPIC = "messages"
@@ -86,7 +86,7 @@ def file_replay(lines: list[bytes], tmp: Path) -> dict[str, dict[str, Any]]:
     path.write_bytes(b"\n".join(lines) + b"\n")
     flags.unlink(missing_ok=True)
     # The same models as the monitor processes use (the repository's).
-    app.run(Config(input_path=str(path), flags_out=str(flags), store_url=None, **shipped_models()))
+    app.run(with_models(Config(input_path=str(path), flags_out=str(flags), store_url=None)))
     rows = [json.loads(x) for x in flags.read_text(encoding="utf-8").splitlines()]
     return {f["flag_id"]: f for f in rows}
 

@@ -40,6 +40,7 @@ from monitor.config import Config
 from monitor.endpoints import Health
 from monitor.kafka_sinks import FlagsTopic, make_producer
 from monitor.kafka_source import KafkaSettings, KafkaSource
+from monitor.models.loading import with_models
 from monitor.partitions import PartitionedPipeline
 from monitor.pipeline import BatchResult
 from monitor.runner import Runner
@@ -106,7 +107,7 @@ def bare_loop(bootstrap: str, topic: str, n: int) -> float:
 def monitored(bootstrap: str, topic: str, n: int, tmp: Path, batch_size: int,
               feed: threading.Thread | None = None) -> tuple[float, list[float], int]:
     """Full pipeline in a consumer group until ``n`` events are processed."""
-    config = Config(input_path="", store_url=None, batch_size=batch_size)
+    config = with_models(Config(input_path="", store_url=None, batch_size=batch_size))
     settings = KafkaSettings(bootstrap=bootstrap, topics=(topic,), group=f"bench-{uuid.uuid4().hex[:6]}",
                              max_poll_interval_ms=30_000, session_timeout_ms=10_000)
     processor = PartitionedPipeline(lambda: app.build_pipeline(config))

@@ -23,6 +23,7 @@ from pathlib import Path
 from monitor import app
 from monitor.config import Config
 from monitor.events import RawRecord
+from monitor.models.loading import with_models
 
 T0 = 1_794_790_800_000
 
@@ -83,13 +84,14 @@ def main() -> None:
         print(f"stream: {n_events:,} events, {n_conv:,} conversations "
               f"({args.data.name} x{args.repeat}, {events_path.stat().st_size / 1e6:.1f} MB)")
         baseline = bare_loop(events_path)
-        config = Config(input_path=str(events_path), flags_out=str(Path(tmp) / "flags.jsonl"),
-                        scores_out=str(Path(tmp) / "scores.jsonl"),
-                        store_url=str(Path(tmp) / "store.db"), batch_size=args.batch_size,
-                        conversation_ttl_s=3600)
+        config = with_models(Config(
+            input_path=str(events_path), flags_out=str(Path(tmp) / "flags.jsonl"),
+            scores_out=str(Path(tmp) / "scores.jsonl"), store_url=str(Path(tmp) / "store.db"),
+            batch_size=args.batch_size, conversation_ttl_s=3600))
         stats = app.run(config)
-        no_store = app.run(Config(input_path=str(events_path), flags_out=None, store_url=None,
-                                  batch_size=args.batch_size, conversation_ttl_s=3600))
+        no_store = app.run(with_models(Config(input_path=str(events_path), flags_out=None,
+                                              store_url=None, batch_size=args.batch_size,
+                                              conversation_ttl_s=3600)))
         per_conv, open_conv = memory_per_conversation(events_path, limit=50_000)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"full pipeline + files + SQLite store: {stats.rate:,.0f} messages/s "
