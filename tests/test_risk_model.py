@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,8 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 def test_version_mismatch_is_refused_with_a_clear_error(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     body = json.loads(REPO_MODEL.read_text())
     change(body)
+    for other in ("anger.skops", "anger.json", "support.skops", "support.json"):  # intact
+        shutil.copy(REPO_MODEL.parent / other, tmp_path / other)
     path = tmp_path / FILENAME
     path.write_text(json.dumps(body))
     with pytest.raises(ModelVersionError, match=message):
