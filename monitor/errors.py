@@ -31,3 +31,7 @@ class Backpressure(Exception):
 
 class UsageError(Exception):
     """Bad arguments or unreadable input: one line to the user, exit code 2."""
+
+
+class ModelVersionError(UsageError):
+    """A model file was made by another version of the code, or is not that model."""

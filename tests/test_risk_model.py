@@ -83,14 +83,19 @@ def test_version_mismatch_is_refused_with_a_clear_error(tmp_path: Path, change, 
     assert message in proc.stderr
 
 
-def test_train_on_data_of_our_own(tmp_path: Path) -> None:
+def training_data(tmp_path: Path) -> Path:
+    """The test's small data folder, with enough dialogues for 5-fold cross-validation."""
     data = tmp_path / "data"
     write_data(data)
-    # Enough dialogues for 5-fold cross-validation.
     lines = (data / "dialogues" / "dch1_train.jsonl").read_text(encoding="utf-8").splitlines()
     more = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}, ensure_ascii=False)
             for k in range(5) for x in lines]
     (data / "dialogues" / "dch1_train.jsonl").write_text("\n".join(more), encoding="utf-8")
+    return data
+
+
+def test_train_on_data_of_our_own(tmp_path: Path) -> None:
+    data = training_data(tmp_path)
     path, model = train_risk(data, builtin(), tmp_path / "out", None)
     assert path.exists() and model.metadata["samples"] == 40
     assert model.metadata["cv_roc_auc_5fold"] == 1.0  # angry vs calm dialogues: separable
@@ -98,12 +103,7 @@ def test_train_on_data_of_our_own(tmp_path: Path) -> None:
 
 
 def test_models_train_writes_the_models_that_the_monitor_then_uses(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    write_data(data)
-    lines = (data / "dialogues" / "dch1_train.jsonl").read_text(encoding="utf-8").splitlines()
-    more = [json.dumps({**json.loads(x), "id": f"{json.loads(x)['id']}-{k}"}, ensure_ascii=False)
-            for k in range(5) for x in lines]
-    (data / "dialogues" / "dch1_train.jsonl").write_text("\n".join(more), encoding="utf-8")
+    data = training_data(tmp_path)
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "monitor.cli", "models", "train", "--data-dir",
                            str(data), "--out", str(out)], capture_output=True, text=True, timeout=300)

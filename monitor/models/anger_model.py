@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.errors import ModelVersionError
 from monitor.models import artifact
-from monitor.models.risk_model import DEFAULT_DIR, ModelVersionError
+from monitor.models.risk_model import DEFAULT_DIR
 
 FORMAT = "support-monitor/anger/1"
 FILENAME = "anger.skops"

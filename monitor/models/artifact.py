@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import UsageError
-from monitor.models.risk_model import ModelVersionError
+from monitor.errors import ModelVersionError, UsageError
 
 # Our own types a skops file may hold besides skops' defaults (scikit-learn, numpy, scipy).
 TRUSTED = ["monitor.models.char_hash.CharNgramHasher"]
@@ -45,6 +44,21 @@ def save(directory: Path, filename: str, meta_filename: str, fitted: Any,
     return meta
 
 
+def read_json(path: Path, fmt: str, what: str) -> dict[str, Any]:
+    """A model's JSON file, refused unless it is a JSON object of format ``fmt``."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except ValueError:
+        raise ModelVersionError(f"{what} {path} is not JSON") from None
+    found = body.get("format") if isinstance(body, dict) else None
+    if found != fmt:
+        raise ModelVersionError(f"{what} {path} has format {found!r}, this version reads "
+                                f"{fmt!r}: {RETRAIN}")
+    return body  # type: ignore[no-any-return]
+
+
 def load(directory: Path, filename: str, meta_filename: str, fmt: str, what: str,
          features: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
     """The fitted object and its metadata, after every check above."""
@@ -52,17 +66,11 @@ def load(directory: Path, filename: str, meta_filename: str, fmt: str, what: str
     import skops.io as sio
 
     meta_path, path = directory / meta_filename, directory / filename
+    meta = read_json(meta_path, fmt, what)
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
         blob = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read {what} in {directory}: {exc.strerror} ({exc.filename})") from None
-    except ValueError:
-        raise ModelVersionError(f"{meta_path} is not JSON") from None
-    found = meta.get("format") if isinstance(meta, dict) else None
-    if found != fmt:
-        raise ModelVersionError(f"{what} {meta_path} has format {found!r}, this version reads "
-                                f"{fmt!r}: {RETRAIN}")
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}") from None
     if features is not None and meta.get("features") != features:
         raise ModelVersionError(f"{what} {path} was trained on other features than this version "
                                 f"computes: {RETRAIN}")

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import UsageError
+from monitor.errors import ModelVersionError
+from monitor.models.artifact import read_json
 from monitor.state import ConversationState
 
 FORMAT = "support-monitor/conversation-risk/1"
@@ -36,10 +37,6 @@ FEATURES = ("anger_peak", "anger_ewma", "last_anger", "customer_turns", "agent_t
 FILENAME = "conversation_risk.json"
 # Model artifacts live in the repository's models/ folder (see models/README.md).
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
-
-
-class ModelVersionError(UsageError):
-    """The artifact was made by another version of the code or is not a risk model."""
 
 
 def features(s: ConversationState) -> list[float]:
@@ -74,16 +71,7 @@ class RiskModel:
 
     @staticmethod
     def load(path: Path) -> RiskModel:
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UsageError(f"cannot read model {path}: {exc.strerror}") from None
-        except ValueError:
-            raise ModelVersionError(f"model {path} is not JSON") from None
-        found = body.get("format") if isinstance(body, dict) else None
-        if found != FORMAT:
-            raise ModelVersionError(f"model {path} has format {found!r}, this version reads {FORMAT!r}: "
-                                    "retrain with 'support-monitor models train'")
+        body = read_json(path, FORMAT, "conversation-risk model")
         if body.get("features") != list(FEATURES):
             raise ModelVersionError(f"model {path} was trained on other features than this version computes: "
                                     "retrain with 'support-monitor models train'")
