@@ -133,7 +133,17 @@ class RuleScorer:
         self._closing_re = re.compile(f"(?:{_alternation(lexicon.customer_closing)})+")
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
-        return [self.score_event(e) for e in events]
+        # Chat repeats itself (好的, 在吗, stock agent phrases): a text is scored once per
+        # batch; the scores are immutable, so repeats share them.
+        seen: dict[tuple[str, str], MessageScores] = {}
+        out = []
+        for e in events:
+            key = (e.role, e.norm_text or e.text)
+            scores = seen.get(key)
+            if scores is None:
+                scores = seen[key] = self.score_event(e)
+            out.append(scores)
+        return out
 
     def score_event(self, event: Event) -> MessageScores:
         text = event.norm_text or event.text
@@ -272,7 +282,7 @@ class ModelScorer:
         self.name = "+".join([rules.name] + [m.name for m in (anger, support) if m is not None])
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
-        out = [self.rules.score_event(e) for e in events]
+        out = self.rules.score_batch(events)
         # A blank message carries no wording to judge: the models would only say their prior.
         at = [i for i, e in enumerate(events) if e.role == "customer" and e.text.strip()]
         if at:
