@@ -297,6 +297,11 @@ def _run(args: argparse.Namespace) -> int:
         alerts=_alerts(args),
     ), args.models_dir)
     err = Console(stderr=True)
+    if not (config.anger_model or config.support_model or config.risk_model):
+        # An installed (not editable) package has no models/ beside it: say so rather than
+        # silently scoring with the rules alone.
+        err.print(f"warning: no trained models in {DEFAULT_DIR}; scoring with the rules alone "
+                  "(give --models-dir DIR)", highlight=False, soft_wrap=True)
     if args.quiet:
         app.run(config)
         return 0

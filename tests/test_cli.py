@@ -158,3 +158,20 @@ def test_live_stdin_flags_a_waiting_customer_while_the_stream_is_idle(tmp_path: 
     assert [(r["kind"], r["message_id"], r["reasons"][0]["code"]) for r in rows] == [
         ("agent_coaching", "m1", "no_reply")]
     assert time.time() * 1000 - now_ms >= 2_000  # it fired after the 60 s target, not at once
+
+
+def test_run_without_trained_models_says_it_scores_with_the_rules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitor import cli
+    from monitor.models import anger_model, risk_model, support_model
+
+    for module in (anger_model, risk_model, support_model, cli):
+        monkeypatch.setattr(module, "DEFAULT_DIR", tmp_path)  # as an installed package: no models/
+    events = tmp_path / "in.jsonl"
+    events.write_text(json.dumps({"conversation_id": "c", "message_id": "m", "ts": 1794790800000,
+                                  "role": "customer", "text": "气死了！！！"}) + "\n", encoding="utf-8")
+    flags = tmp_path / "flags.jsonl"
+    assert cli.main(["run", "--input", str(events), "--store", "none", "--quiet",
+                     "--flags-out", str(flags)]) == 0
+    assert "scoring with the rules alone" in capsys.readouterr().err
+    assert flags.read_text(encoding="utf-8")  # and it still flags
