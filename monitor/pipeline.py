@@ -10,7 +10,7 @@ from typing import Protocol
 from monitor.errors import InvalidMessage
 from monitor.events import Event, RawRecord
 from monitor.flags import Flag, Transition
-from monitor.normalise import normalise_event
+from monitor.normalise import normalise_batch
 from monitor.parse import parse_record
 from monitor.playbook import Decision, Playbook
 from monitor.risk import RiskFn, conversation_risk
@@ -92,7 +92,8 @@ class Pipeline:
                 result.duplicates += 1  # the idempotency key: processed once
                 continue
             batch_ids.add(key)
-            events.append(normalise_event(event))
+            events.append(event)
+        events = normalise_batch(events)
 
         # Scoring is batched: trained models vectorise a whole batch at once.
         for event, scores in zip(events, self.scorer.score_batch(events), strict=True):

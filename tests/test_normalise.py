@@ -23,3 +23,14 @@ def test_emoji_and_punctuation_runs_kept() -> None:
 def test_latin_case_kept_and_empty_ok() -> None:
     assert normalise("WHY is it late") == "WHY is it late"
     assert normalise("") == ""
+
+
+def test_batch_gives_what_one_text_at_a_time_gives() -> None:
+    from monitor.events import Event
+    from monitor.normalise import normalise_batch
+
+    texts = ["你們太過分了！！！", "", "  ", "ＡＢＣ１２３　測試", "第一行\n第二行\r\n第三行", "plain ascii",
+             "😡😡", "帳號被鎖了\u2028怎麼辦", "頭髮" * 500]
+    events = [Event("c", f"m{i}", 0, "customer", t) for i, t in enumerate(texts)]
+    assert [e.norm_text for e in normalise_batch(events)] == [normalise(t) for t in texts]
+    assert normalise_batch([]) == []

@@ -21,7 +21,7 @@ from pathlib import Path
 from monitor.events import Event
 from monitor.models.anger_model import load_default
 from monitor.models.support_model import load_default as load_support
-from monitor.normalise import normalise_event
+from monitor.normalise import normalise_batch
 from monitor.playbook_file import builtin
 from monitor.scoring import ModelScorer, RuleScorer, Scorer
 
@@ -29,7 +29,7 @@ from monitor.scoring import ModelScorer, RuleScorer, Scorer
 def rate(scorer: Scorer, events: list[Event], batch_size: int) -> float:
     started = time.perf_counter()
     for k in range(0, len(events), batch_size):
-        scorer.score_batch([normalise_event(e) for e in events[k:k + batch_size]])
+        scorer.score_batch(normalise_batch(events[k:k + batch_size]))
     return len(events) / (time.perf_counter() - started)
 
 
