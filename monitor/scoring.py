@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from monitor.events import Event
 from monitor.lexicon import Lexicon
@@ -241,20 +241,27 @@ class RuleScorer:
         return head.endswith(self._lx.negators)
 
 
-class ProbabilityModel(Protocol):
-    """A trained text model: P(positive) per normalised text, batched (models/anger_model.py)."""
+class TextModel(Protocol):
+    """A trained model over hashed character n-grams (models/char_hash.py)."""
 
     name: str
 
-    def predict_proba(self, texts: Sequence[str]) -> Sequence[float]: ...
+    @property
+    def hashing(self) -> tuple[int, int]: ...
+
+    def hash(self, texts: Sequence[str]) -> Any: ...
 
 
-class SupportLike(Protocol):
+class ProbabilityModel(TextModel, Protocol):
+    """P(positive) per normalised text, batched (models/anger_model.py)."""
+
+    def predict_proba(self, texts: Sequence[str], counts: Any = None) -> Sequence[float]: ...
+
+
+class SupportLike(TextModel, Protocol):
     """Urgency and complaint type from text and the rules' view of it (models/support_model.py)."""
 
-    name: str
-
-    def predict(self, texts: Sequence[str], rules: Sequence[MessageScores]
+    def predict(self, texts: Sequence[str], rules: Sequence[MessageScores], counts: Any = None
                 ) -> tuple[Sequence[float], Sequence[str | None]]: ...
 
 
@@ -309,8 +316,11 @@ class ModelScorer:
     def _combine(self, texts: list[str], rules: list[MessageScores]) -> list[MessageScores]:
         if not texts:
             return []
-        anger = self.anger.predict_proba(texts) if self.anger else [None] * len(texts)
-        urgency, kinds = (self.support.predict(texts, rules) if self.support
+        counts = None
+        if self.anger and self.support and self.anger.hashing == self.support.hashing:
+            counts = self.anger.hash(texts)  # both hash the same n-grams: do it once
+        anger = self.anger.predict_proba(texts, counts) if self.anger else [None] * len(texts)
+        urgency, kinds = (self.support.predict(texts, rules, counts) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
         return [_with_models(s, a, u, k)
                 for s, a, u, k in zip(rules, anger, urgency, kinds, strict=True)]

@@ -62,14 +62,25 @@ class AngerModel:
                            logisticregression__sample_weight=sample_weight)
         return self
 
-    def predict_proba(self, texts: Sequence[str]) -> list[float]:
-        """P(anger) per normalised text, one vectorised call per batch."""
+    @property
+    def hashing(self) -> tuple[int, int]:
+        """(buckets, longest n-gram): models that hash alike can share ``hash(texts)``."""
+        hasher = self.pipeline_[0]
+        return hasher.n_features, hasher.ngram_max
+
+    def hash(self, texts: Sequence[str]) -> Any:
+        return self.pipeline_[0].transform(texts)
+
+    def predict_proba(self, texts: Sequence[str], counts: Any = None) -> list[float]:
+        """P(anger) per normalised text, one vectorised call per batch; ``counts``:
+        ``hash(texts)`` when the caller has it already."""
         if not texts:
             return []
         from monitor.models import linear
 
-        hasher, idf, lr = self.pipeline_
-        return linear.positive_proba(linear.tfidf(hasher.transform(texts), idf), lr).tolist()  # type: ignore[no-any-return]
+        counts = self.hash(texts) if counts is None else counts
+        _, idf, lr = self.pipeline_
+        return linear.positive_proba(linear.tfidf(counts, idf), lr).tolist()  # type: ignore[no-any-return]
 
     # --- persistence ----------------------------------------------------------------
     def save(self, directory: Path, metadata: dict[str, Any]) -> Path:

@@ -24,6 +24,7 @@ from typing import Any
 
 from monitor.lexicon import COMPLAINT_TYPES, URGENCY_SIGNALS
 from monitor.models import artifact
+from monitor.models.anger_model import N_FEATURES
 from monitor.models.risk_model import DEFAULT_DIR
 from monitor.scoring import MessageScores
 
@@ -60,19 +61,28 @@ class SupportModel:
 
     name = "support-lr-v1"
 
-    def __init__(self, c: float = 10.0, n_features: int = 2**16) -> None:
+    def __init__(self, c: float = 10.0, n_features: int = N_FEATURES) -> None:
         self.c = c
         self.n_features = n_features
         self.metadata: dict[str, Any] = {}
 
-    def _x(self, texts: Sequence[str], rules: Sequence[MessageScores]) -> Any:
+    @property
+    def hashing(self) -> tuple[int, int]:
+        """(buckets, longest n-gram): models that hash alike can share ``hash(texts)``."""
+        hasher = self.vectoriser_[0]
+        return hasher.n_features, hasher.ngram_max
+
+    def hash(self, texts: Sequence[str]) -> Any:
+        return self.vectoriser_[0].transform(texts)
+
+    def _x(self, texts: Sequence[str], rules: Sequence[MessageScores], counts: Any = None) -> Any:
         import scipy.sparse as sp
 
         from monitor.models import linear
 
-        hasher, idf = self.vectoriser_
+        counts = self.hash(texts) if counts is None else counts
         extra = sp.csr_matrix(rule_features(rules))
-        return sp.hstack([linear.tfidf(hasher.transform(texts), idf), extra], format="csr")
+        return sp.hstack([linear.tfidf(counts, self.vectoriser_[1]), extra], format="csr")
 
     def fit(self, texts: Sequence[str], rules: Sequence[MessageScores], urgent: Sequence[bool],
             complaint: Sequence[str | None]) -> SupportModel:
@@ -94,14 +104,15 @@ class SupportModel:
         self.complaint_.fit(x, [k or NONE for k in complaint])
         return self
 
-    def predict(self, texts: Sequence[str],
-                rules: Sequence[MessageScores]) -> tuple[list[float], list[str | None]]:
-        """P(urgent) and the complaint category (None: no complaint) per text."""
+    def predict(self, texts: Sequence[str], rules: Sequence[MessageScores],
+                counts: Any = None) -> tuple[list[float], list[str | None]]:
+        """P(urgent) and the complaint category (None: no complaint) per text;
+        ``counts``: ``hash(texts)`` when the caller has it already."""
         if not texts:
             return [], []
         from monitor.models import linear
 
-        x = self._x(texts, rules)
+        x = self._x(texts, rules, counts)
         urgency = linear.positive_proba(x, self.urgency_).tolist()
         kinds = [None if k == NONE else str(k) for k in linear.predict_class(x, self.complaint_)]
         return urgency, kinds
