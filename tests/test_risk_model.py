@@ -118,3 +118,26 @@ def test_models_train_writes_the_models_that_the_monitor_then_uses(tmp_path: Pat
                            "你们就是骗子，气死我了"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scorer"] == "rules-v1+anger-lr-v1+support-lr-v1"
+
+
+def test_fast_scoring_is_the_standardised_logistic_regression(sample_path: Path) -> None:
+    import math
+
+    from monitor.events import RawRecord
+    from monitor.models.risk_model import features
+    from monitor.pipeline import Pipeline
+
+    model = RiskModel.load(REPO_MODEL)
+    pipeline: Pipeline = app.build_pipeline(Config(input_path="-", store_url=None, risk_model=model))
+    lines = sample_path.read_bytes().splitlines()
+    result = pipeline.process([RawRecord(x, "sample", i) for i, x in enumerate(lines)])
+    states = [pipeline.states.get(c) for c in {p.event.conversation_id for p in result.processed}]
+    checked = 0
+    for state in states:
+        if state is None:
+            continue
+        z = model.intercept_ + sum(w * (x - m) / sd for x, m, sd, w in
+                                   zip(features(state), model.mean_, model.scale_, model.coef_, strict=True))
+        assert model(state) == round(1 / (1 + math.exp(-z)), 4)
+        checked += 1
+    assert checked > 10

@@ -39,12 +39,15 @@ FILENAME = "conversation_risk.json"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
+def _numeric(s: ConversationState) -> tuple[float, ...]:
+    return (s.anger_peak, s.anger_ewma, s.last_anger, float(s.customer_turns), float(s.agent_turns),
+            float(s.angry_turns), float(s.unacked_angry_turns), float(s.acknowledgements),
+            s.urgency_peak, math.log1p(s.customer_chars), float(s.customer_run))
+
+
 def features(s: ConversationState) -> list[float]:
     codes = s.signal_codes
-    return [s.anger_peak, s.anger_ewma, s.last_anger, float(s.customer_turns), float(s.agent_turns),
-            float(s.angry_turns), float(s.unacked_angry_turns), float(s.acknowledgements),
-            s.urgency_peak, math.log1p(s.customer_chars), float(s.customer_run),
-            *(1.0 if c in codes else 0.0 for c in SIGNALS)]
+    return [*_numeric(s), *(1.0 if c in codes else 0.0 for c in SIGNALS)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +59,25 @@ class RiskModel:
     coef_: tuple[float, ...]
     intercept_: float
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Called on every message: the standardisation is folded into the weights once,
+    # z = bias + Σ (w / sd) · x, and the 0/1 signal features are added only when seen.
+    _weights: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _bias: float = field(init=False, repr=False, compare=False)
     name = "risk-lr-v1"
 
+    def __post_init__(self) -> None:
+        weights = tuple(w / sd for w, sd in zip(self.coef_, self.scale_, strict=True))
+        bias = self.intercept_ - sum(a * m for a, m in zip(weights, self.mean_, strict=True))
+        object.__setattr__(self, "_weights", weights)
+        object.__setattr__(self, "_bias", bias)
+
     def __call__(self, state: ConversationState) -> float:
-        z = self.intercept_
-        for x, m, sd, w in zip(features(state), self.mean_, self.scale_, self.coef_, strict=True):
-            z += w * (x - m) / sd
+        n = len(FEATURES) - len(SIGNALS)
+        z = self._bias + sum(a * x for a, x in zip(self._weights[:n], _numeric(state), strict=True))
+        codes = state.signal_codes
+        for code, a in zip(SIGNALS, self._weights[n:], strict=True):
+            if code in codes:
+                z += a
         return round(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), 4)
 
     def save(self, path: Path) -> None:
