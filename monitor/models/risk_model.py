@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,7 @@ SIGNALS = ("anger_words", "insult", "supervisor_request", "legal_threat", "regul
 FEATURES = ("anger_peak", "anger_ewma", "last_anger", "customer_turns", "agent_turns",
             "angry_turns", "unacked_angry_turns", "acknowledgements", "urgency_peak",
             "log_customer_chars", "customer_run", *(f"signal:{s}" for s in SIGNALS))
+_N_NUMERIC = len(FEATURES) - len(SIGNALS)
 FILENAME = "conversation_risk.json"
 # Model artifacts live in the repository's models/ folder (see models/README.md).
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -72,10 +74,9 @@ class RiskModel:
         object.__setattr__(self, "_bias", bias)
 
     def __call__(self, state: ConversationState) -> float:
-        n = len(FEATURES) - len(SIGNALS)
-        z = self._bias + sum(a * x for a, x in zip(self._weights[:n], _numeric(state), strict=True))
+        z = self._bias + sum(map(operator.mul, self._weights, _numeric(state)))
         codes = state.signal_codes
-        for code, a in zip(SIGNALS, self._weights[n:], strict=True):
+        for code, a in zip(SIGNALS, self._weights[_N_NUMERIC:], strict=True):
             if code in codes:
                 z += a
         return round(1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), 4)
