@@ -38,6 +38,9 @@ class MessageScores:
     urgency: float
     complaint_type: str | None
     signals: tuple[Signal, ...]
+    # The anger model's own probability, before the rules-floor and ``MODEL_MIN`` (None:
+    # no model). Graded evidence for the conversation-risk model; flags use ``anger``.
+    anger_model: float | None = None
 
     def codes(self) -> frozenset[str]:
         return frozenset(s.code for s in self.signals)
@@ -265,20 +268,25 @@ class SupportLike(TextModel, Protocol):
                 ) -> tuple[Sequence[float], Sequence[str | None]]: ...
 
 
-# A model's view is named among a message's signals when it, not the rules, carries the
-# score, so a flag raised on wording alone still says why.
-MODEL_SIGNAL_MIN = 0.35
+# A model's view counts only when it is "more likely than not": on real chat (the JDDC
+# sample) the anger model rates one- and two-word replies (什么意思, 现在能不能退货) 0.35–0.5,
+# which raised "anger rising" on calm customers. Below this the rules alone decide.
+MODEL_MIN = 0.5
+# Tone needs a few characters: on replies of one to three (都没有, 就这些) the anger model
+# sees only their character n-grams' Weibo associations. The rules still read 滚, 垃圾, ！！！.
+ANGER_MODEL_MIN_CHARS = 4
 
 
 class ModelScorer:
     """The rules plus trained models, each optional:
 
-    - anger = max(rules, anger model); urgency = max(rules, support model): the rules stay
-      a floor of explicit evidence (threats, insults, ！！！, deadlines; negation handled),
-      the models add what is voiced without the listed words;
+    - anger = max(rules, anger model); urgency = max(rules, support model); a model counts
+      from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more). The rules
+      stay a floor of explicit evidence (threats, insults, ！！！, deadlines; negation
+      handled), the models add what is voiced without the listed words;
     - complaint type: the support model's category, or the rules' when it says none.
     Signals come from the rules, plus ``anger_model`` / ``urgency_model`` when a model
-    carries the score.
+    carries the score; ``anger_model`` on the scores keeps the model's raw probability.
     """
 
     def __init__(self, rules: RuleScorer, anger: ProbabilityModel | None,
@@ -322,22 +330,21 @@ class ModelScorer:
         anger = self.anger.predict_proba(texts, counts) if self.anger else [None] * len(texts)
         urgency, kinds = (self.support.predict(texts, rules, counts) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
-        return [_with_models(s, a, u, k)
-                for s, a, u, k in zip(rules, anger, urgency, kinds, strict=True)]
+        return [_with_models(s, a, u, k, len(t.strip()) >= ANGER_MODEL_MIN_CHARS)
+                for t, s, a, u, k in zip(texts, rules, anger, urgency, kinds, strict=True)]
 
 
 def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
-                 kind: str | None) -> MessageScores:
+                 kind: str | None, long_enough: bool) -> MessageScores:
     signals = s.signals
     new_anger, new_urgency = s.anger, s.urgency
-    if anger is not None and anger > s.anger:
+    if anger is not None and long_enough and anger >= MODEL_MIN and anger > s.anger:
         new_anger = round(anger, 4)
-        if new_anger >= MODEL_SIGNAL_MIN:
-            signals += (Signal("anger_model", f"{new_anger:.2f}"),)
+        signals += (Signal("anger_model", f"{new_anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
-    if (urgency is not None and urgency > s.urgency
+    if (urgency is not None and urgency >= MODEL_MIN and urgency > s.urgency
             and not any(x.code == "urgency_negated" for x in s.signals)):
         new_urgency = round(urgency, 4)
-        if new_urgency >= MODEL_SIGNAL_MIN:
-            signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
-    return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals)
+        signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
+    return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
+                         None if anger is None else round(anger, 4))

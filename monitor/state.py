@@ -41,6 +41,9 @@ class ConversationState:
     last_anger: float = 0.0
     prev_anger_ewma: float = 0.0
     urgency_peak: float = 0.0
+    # The anger model's raw probability over customer turns (scores.anger_model).
+    model_anger_peak: float = 0.0
+    model_anger_sum: float = 0.0
     # The oldest customer message still waiting for an agent reply: when, and which.
     waiting_since_ms: int | None = None
     waiting_message_id: str | None = None
@@ -125,6 +128,9 @@ class ConversationStates:
         s.anger_peak = max(s.anger_peak, scores.anger)
         s.last_anger = scores.anger
         s.urgency_peak = max(s.urgency_peak, scores.urgency)
+        if scores.anger_model is not None:
+            s.model_anger_peak = max(s.model_anger_peak, scores.anger_model)
+            s.model_anger_sum += scores.anger_model
         s.signal_codes.update(scores.codes())
         if scores.complaint_type:
             s.complaint_type = scores.complaint_type

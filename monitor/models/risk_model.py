@@ -34,7 +34,8 @@ SIGNALS = ("anger_words", "insult", "supervisor_request", "legal_threat", "regul
            "money_at_risk", "long_wait", "closing")
 FEATURES = ("anger_peak", "anger_ewma", "last_anger", "customer_turns", "agent_turns",
             "angry_turns", "unacked_angry_turns", "acknowledgements", "urgency_peak",
-            "log_customer_chars", "customer_run", *(f"signal:{s}" for s in SIGNALS))
+            "log_customer_chars", "customer_run", "model_anger_peak", "model_anger_mean",
+            *(f"signal:{s}" for s in SIGNALS))
 _N_NUMERIC = len(FEATURES) - len(SIGNALS)
 FILENAME = "conversation_risk.json"
 # Model artifacts live in the repository's models/ folder (see models/README.md).
@@ -44,7 +45,8 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
 def _numeric(s: ConversationState) -> tuple[float, ...]:
     return (s.anger_peak, s.anger_ewma, s.last_anger, float(s.customer_turns), float(s.agent_turns),
             float(s.angry_turns), float(s.unacked_angry_turns), float(s.acknowledgements),
-            s.urgency_peak, math.log1p(s.customer_chars), float(s.customer_run))
+            s.urgency_peak, math.log1p(s.customer_chars), float(s.customer_run),
+            s.model_anger_peak, s.model_anger_sum / max(s.customer_turns, 1))
 
 
 def features(s: ConversationState) -> list[float]:

@@ -97,8 +97,9 @@ class SupportModel:
                                                    TfidfTransformer(sublinear_tf=True))
         self.vectoriser_.fit(list(texts))
         x = self._x(texts, rules)
-        # Few urgent examples: weigh the classes equally, or the model learns "never urgent".
-        self.urgency_ = LogisticRegression(C=self.c, max_iter=3000, class_weight="balanced")
+        # Classes as they come (not balanced): balancing pushed plain requests to hurry
+        # (请尽快) over 0.5 on real chat.
+        self.urgency_ = LogisticRegression(C=self.c, max_iter=3000)
         self.urgency_.fit(x, list(urgent))
         self.complaint_ = LogisticRegression(C=self.c, max_iter=3000)
         self.complaint_.fit(x, [k or NONE for k in complaint])
