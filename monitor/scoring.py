@@ -268,12 +268,15 @@ class SupportLike(TextModel, Protocol):
                 ) -> tuple[Sequence[float], Sequence[str | None]]: ...
 
 
-# A model's view counts only when it is "more likely than not": on real chat (the JDDC
-# sample) the anger model rates one- and two-word replies (什么意思, 现在能不能退货) 0.35–0.5,
-# which raised "anger rising" on calm customers. Below this the rules alone decide.
+# A model's view counts in full only when it is "more likely than not": on real chat (the
+# JDDC sample) the anger model rates plain questions (什么意思, 现在能不能退货) 0.35–0.5,
+# which raised "anger rising" on calm customers. Below this its probability is halved:
+# it still orders messages (reports, the risk model) but cannot raise a flag by itself.
 MODEL_MIN = 0.5
+BELOW_MIN_FACTOR = 0.5
 # Tone needs a few characters: on replies of one to three (都没有, 就这些) the anger model
-# sees only their character n-grams' Weibo associations. The rules still read 滚, 垃圾, ！！！.
+# sees only their character n-grams' Weibo associations, so they get the halved value
+# too. The rules still read 滚, 垃圾, ！！！ in full.
 ANGER_MODEL_MIN_CHARS = 4
 
 
@@ -281,7 +284,8 @@ class ModelScorer:
     """The rules plus trained models, each optional:
 
     - anger = max(rules, anger model); urgency = max(rules, support model); a model counts
-      from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more). The rules
+      in full from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more;
+      below, anger counts halved and urgency not at all). The rules
       stay a floor of explicit evidence (threats, insults, ！！！, deadlines; negation
       handled), the models add what is voiced without the listed words;
     - complaint type: the support model's category, or the rules' when it says none.
@@ -338,9 +342,13 @@ def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
                  kind: str | None, long_enough: bool) -> MessageScores:
     signals = s.signals
     new_anger, new_urgency = s.anger, s.urgency
-    if anger is not None and long_enough and anger >= MODEL_MIN and anger > s.anger:
-        new_anger = round(anger, 4)
-        signals += (Signal("anger_model", f"{new_anger:.2f}"),)
+    if anger is not None:
+        confident = long_enough and anger >= MODEL_MIN
+        counted = round(anger if confident else BELOW_MIN_FACTOR * anger, 4)
+        if counted > s.anger:
+            new_anger = counted
+            if confident:
+                signals += (Signal("anger_model", f"{new_anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
     if (urgency is not None and urgency >= MODEL_MIN and urgency > s.urgency
             and not any(x.code == "urgency_negated" for x in s.signals)):
