@@ -284,8 +284,8 @@ class ModelScorer:
     """The rules plus trained models, each optional:
 
     - anger = max(rules, anger model); urgency = max(rules, support model); a model counts
-      in full from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more;
-      below, anger counts halved and urgency not at all). The rules
+      in full from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more),
+      halved below, so it orders messages but cannot raise a flag by itself. The rules
       stay a floor of explicit evidence (threats, insults, ！！！, deadlines; negation
       handled), the models add what is voiced without the listed words;
     - complaint type: the support model's category, or the rules' when it says none.
@@ -350,9 +350,11 @@ def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
             if confident:
                 signals += (Signal("anger_model", f"{new_anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
-    if (urgency is not None and urgency >= MODEL_MIN and urgency > s.urgency
-            and not any(x.code == "urgency_negated" for x in s.signals)):
-        new_urgency = round(urgency, 4)
-        signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
+    if urgency is not None and not any(x.code == "urgency_negated" for x in s.signals):
+        counted = round(urgency if urgency >= MODEL_MIN else BELOW_MIN_FACTOR * urgency, 4)
+        if counted > s.urgency:
+            new_urgency = counted
+            if urgency >= MODEL_MIN:
+                signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
     return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
                          None if anger is None else round(anger, 4))
