@@ -16,7 +16,7 @@ from monitor.pipeline import BatchResult, Pipeline, Processor
 from monitor.playbook import Playbook
 from monitor.risk import RiskFn, conversation_risk
 from monitor.runner import Runner, RunStats
-from monitor.scoring import ModelScorer, RuleScorer, Scorer
+from monitor.scoring import build_scorer, scorer_name
 from monitor.sinks import DeadLetterFile, FlagsFile, ScoresFile, Sink, StoreSink
 from monitor.sources import JsonLinesSource, Source
 from monitor.state import ConversationStates
@@ -25,11 +25,8 @@ from monitor.store import Store
 
 def build_pipeline(config: Config) -> Pipeline:
     risk: RiskFn = config.risk_model or conversation_risk
-    rules = RuleScorer(config.playbook.lexicon)
-    scorer: Scorer = (ModelScorer(rules, config.anger_model, config.support_model)
-                      if config.anger_model or config.support_model else rules)
     return Pipeline(
-        scorer=scorer,
+        scorer=build_scorer(config.playbook.lexicon, config.anger_model, config.support_model),
         states=ConversationStates(ttl_ms=config.conversation_ttl_s * 1000,
                                   calm_threshold=config.playbook.settings.calm),
         playbook=Playbook(config.playbook.settings, risk),
@@ -82,9 +79,8 @@ def run(config: Config, extra_sinks: list[Sink] | None = None,
     closers: list[Callable[[], None]] = [source.close]
     try:
         if metrics is not None:
-            scorer = "+".join([RuleScorer.name] + [m.name for m in (config.anger_model,
-                                                                    config.support_model) if m])
-            metrics.describe(scorer, config.playbook.source, config.playbook.sha256,
+            metrics.describe(scorer_name(config.anger_model, config.support_model),
+                             config.playbook.source, config.playbook.sha256,
                              config.risk_model.name if config.risk_model else "rules-v1")
             endpoints = start_endpoints(config, metrics, health)
             if endpoints is not None:

@@ -20,14 +20,12 @@ from monitor.console import ConsoleFlags, print_summary, progress_bar
 from monitor.errors import UsageError
 from monitor.events import Event
 from monitor.kafka_source import KafkaSettings
-from monitor.models.anger_model import load_default as load_anger
 from monitor.models.loading import with_models
-from monitor.models.risk_model import DEFAULT_DIR, load_default
-from monitor.models.support_model import load_default as load_support
+from monitor.models.risk_model import DEFAULT_DIR
 from monitor.normalise import normalise
 from monitor.privacy import mask
 from monitor.runner import RunStats
-from monitor.scoring import ModelScorer, RuleScorer, Scorer
+from monitor.scoring import build_scorer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,9 +45,9 @@ def _positive_int(value: str) -> int:
     return number
 
 
-_MODELS_HELP = ("folder with the trained models, anger.skops + anger.json and "
-                "conversation_risk.json (default: the repository's models/ when it has them; "
-                "else the rules alone)")
+_MODELS_HELP = ("folder with the trained models: anger.skops + anger.json, support.skops + "
+                "support.json, conversation_risk.json (default: the repository's models/ when "
+                "it has them; else the rules alone)")
 _PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lists, applied "
                   "over the built-in one (see 'support-monitor playbook show')")
 
@@ -171,10 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--playbook", metavar="FILE", help=_PLAYBOOK_HELP)
     evaluate.add_argument("--models-dir", metavar="DIR", help=_MODELS_HELP)
     train = models_sub.add_parser(
-        "train", help="fit the anger and conversation-risk models",
+        "train", help="fit the anger, urgency/complaint-type and conversation-risk models",
         description="Fit the anger model on the Weibo train sets and the team's support "
-                    "messages (models/anger.skops + anger.json), then the conversation-risk "
-                    "model on the satisfaction votes of dch1_train "
+                    "messages (models/anger.skops + anger.json), the urgency and complaint-type "
+                    "model on the support messages (support.skops + support.json), then the "
+                    "conversation-risk model on the satisfaction votes of dch1_train "
                     "(models/conversation_risk.json). No pickle.")
     train.add_argument("--data-dir", required=True, metavar="DIR",
                        help="the shared data folder, e.g. ../shared/data")
@@ -324,9 +323,9 @@ def _with_progress(config: Config, err: Console) -> RunStats:
 
 
 def _score(args: argparse.Namespace) -> int:
-    rules = RuleScorer(playbook_file.load(args.playbook).lexicon)
-    anger, support = load_anger(args.models_dir), load_support(args.models_dir)
-    scorer: Scorer = ModelScorer(rules, anger, support) if anger or support else rules
+    config = with_models(Config(input_path="-", playbook=playbook_file.load(args.playbook)),
+                         args.models_dir)
+    scorer = build_scorer(config.playbook.lexicon, config.anger_model, config.support_model)
     events = [Event("cli", "cli", 0, "customer", t, norm_text=normalise(t)) for t in args.texts]
     for text, s in zip(args.texts, scorer.score_batch(events), strict=True):
         print(json.dumps({
@@ -413,10 +412,10 @@ def _models(args: argparse.Namespace) -> int:
         return 0
     from monitor.models.evaluate import report as models_report
 
+    models = with_models(Config(input_path="-"), args.models_dir)
     print(models_report(Path(args.data_dir), book, snownlp=not args.skip_snownlp,
-                        risk_model=load_default(args.models_dir),
-                        anger=load_anger(args.models_dir),
-                        support=load_support(args.models_dir)))
+                        risk_model=models.risk_model, anger=models.anger_model,
+                        support=models.support_model))
     return 0
 
 

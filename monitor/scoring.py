@@ -298,7 +298,7 @@ class ModelScorer:
         self.rules = rules
         self.anger = anger
         self.support = support
-        self.name = "+".join([rules.name] + [m.name for m in (anger, support) if m is not None])
+        self.name = scorer_name(anger, support)
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
         out = self.rules.score_batch(events)
@@ -317,13 +317,8 @@ class ModelScorer:
 
     def score_texts(self, texts: Sequence[str]) -> list[MessageScores]:
         """Scores of customer messages (normalised texts), one batch."""
-        rules = [self.rules.score_text(t) for t in texts]
-        blank = [not t.strip() for t in texts]
-        judged = [i for i, b in enumerate(blank) if not b]
-        scored = self._combine([texts[i] for i in judged], [rules[i] for i in judged])
-        for i, s in zip(judged, scored, strict=True):
-            rules[i] = s
-        return rules
+        return self.score_batch([Event("", str(i), 0, "customer", t, norm_text=t)
+                                 for i, t in enumerate(texts)])
 
     def _combine(self, texts: list[str], rules: list[MessageScores]) -> list[MessageScores]:
         if not texts:
@@ -336,6 +331,18 @@ class ModelScorer:
                           else ([None] * len(texts), [None] * len(texts)))
         return [_with_models(s, a, u, k, len(t.strip()) >= ANGER_MODEL_MIN_CHARS)
                 for t, s, a, u, k in zip(texts, rules, anger, urgency, kinds, strict=True)]
+
+
+def scorer_name(anger: ProbabilityModel | None, support: SupportLike | None) -> str:
+    """The name of the scorer these models make with the rules (metrics, artifacts)."""
+    return "+".join([RuleScorer.name] + [m.name for m in (anger, support) if m is not None])
+
+
+def build_scorer(lexicon: Lexicon, anger: ProbabilityModel | None = None,
+                 support: SupportLike | None = None) -> Scorer:
+    """The rules, with the trained models that are given."""
+    rules = RuleScorer(lexicon)
+    return ModelScorer(rules, anger, support) if anger or support else rules
 
 
 def _with_models(s: MessageScores, anger: float | None, urgency: float | None,

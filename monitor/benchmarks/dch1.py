@@ -73,12 +73,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     dialogues = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines()]
     mean = {d["id"]: d["satisfaction_mean"] for d in dialogues}
-    from monitor.models import anger_model, risk_model
+    from monitor.models.loading import with_models
 
-    trained = not args.rules_only
-    config = Config(input_path="-", store_url=None, playbook=playbook_file.load(args.playbook),
-                    anger_model=anger_model.load_default(args.models_dir) if trained else None,
-                    risk_model=risk_model.load_default(args.models_dir) if trained else None)
+    config = Config(input_path="-", store_url=None, playbook=playbook_file.load(args.playbook))
+    if not args.rules_only:
+        config = with_models(config, args.models_dir)
     pipeline = build_pipeline(config)
     result = pipeline.process(records(dialogues))
 

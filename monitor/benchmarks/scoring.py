@@ -18,12 +18,12 @@ import statistics
 import time
 from pathlib import Path
 
+from monitor.config import Config
 from monitor.events import Event
-from monitor.models.anger_model import load_default
-from monitor.models.support_model import load_default as load_support
+from monitor.models.loading import with_models
 from monitor.normalise import normalise_batch
 from monitor.playbook_file import builtin
-from monitor.scoring import ModelScorer, RuleScorer, Scorer
+from monitor.scoring import RuleScorer, Scorer, build_scorer
 
 
 def rate(scorer: Scorer, events: list[Event], batch_size: int) -> float:
@@ -57,8 +57,8 @@ def main() -> None:
              for t in json.loads(line)["turns"] if t["role"] == "customer" and t["text"].strip()]
     events = [Event("b", str(i), 0, "customer", t) for i, t in enumerate(texts)]
     rules = RuleScorer(builtin().lexicon)
-    anger, support = load_default(args.models_dir), load_support(args.models_dir)
-    scorer: Scorer = ModelScorer(rules, anger, support) if anger or support else rules
+    models = with_models(Config(input_path="-"), args.models_dir)
+    scorer = build_scorer(builtin().lexicon, models.anger_model, models.support_model)
     rate(scorer, events[:1000], args.batch_size)  # warm-up: first-call costs are not throughput
     rounds: dict[str, list[float]] = {"ours": [], "rules": [], "snow": []}
     sample = texts[: args.snownlp_sample]
