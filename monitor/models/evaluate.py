@@ -65,6 +65,14 @@ def load(data_dir: Path, name: str) -> tuple[list[str], np.ndarray]:
     return [r["text"] for r in rows], np.array([r["label"] == "anger" for r in rows])
 
 
+def anger_sets(data_dir: Path) -> dict[str, tuple[list[str], np.ndarray]]:
+    """The held-out anger sets: the three public evaluation sets and our test split."""
+    own = load_own("test")
+    sets = {name: load(data_dir, name) for name in EVAL_SETS}
+    sets[OWN_TEST] = ([r["text"] for r in own], np.array([bool(r["anger"]) for r in own]))
+    return sets
+
+
 def load_own(split: str) -> list[dict[str, Any]]:
     """The team's labelled support messages of one split ('train' or 'test')."""
     rows = [json.loads(x) for x in OWN_DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
@@ -92,11 +100,8 @@ def anger_table(data_dir: Path, book: PlaybookFile, snownlp: bool,
     rules = RuleScorer(book.lexicon)
     in_use = ModelScorer(rules, anger) if anger else None
     vec, clf = baseline(data_dir)
-    own = load_own("test")
-    sets = {name: load(data_dir, name) for name in EVAL_SETS}
-    sets[OWN_TEST] = ([r["text"] for r in own], np.array([bool(r["anger"]) for r in own]))
     table: dict[str, dict[str, Score]] = {}
-    for name, (texts, labels) in sets.items():
+    for name, (texts, labels) in anger_sets(data_dir).items():
         norm = [normalise(t) for t in texts]
         row = {rules.name: _score(labels, [rules.score_text(t).anger for t in norm])}
         if anger is not None and in_use is not None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from monitor import __version__
 from monitor.app import build_pipeline
 from monitor.benchmarks.dch1 import records as dch1_records
 from monitor.config import Config
 from monitor.errors import UsageError
 from monitor.models.anger_model import AngerModel
-from monitor.models.evaluate import EVAL_SETS, OWN_DATA, OWN_TEST, Score, load, load_own
+from monitor.models.evaluate import OWN_DATA, Score, anger_sets, load, load_own
 from monitor.models.risk_model import FILENAME, RiskModel, file_sha256, fit
 from monitor.models.support_model import SupportModel
 from monitor.normalise import normalise
@@ -25,8 +23,8 @@ from monitor.scoring import RuleScorer
 
 # Weibo sets the anger model learns from; the evaluation sets are never among them.
 ANGER_TRAIN = ("nlpcc2013_train", "smp2020_virus_train")
-# Each team-written support message counts as this many Weibo posts: 147 of them against
-# ~40,000 posts would otherwise barely move the model towards the support register.
+# Each team-written support message counts as this many Weibo posts: a few hundred of them
+# against ~22,000 posts would otherwise barely move the model towards the support register.
 OWN_WEIGHT = 10.0
 
 
@@ -49,10 +47,7 @@ def train_anger(data_dir: Path, out_dir: Path) -> AngerModel:
     held_out: dict[str, str] = {}
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    own_test = load_own("test")
-    sets = {name: load(data_dir, name) for name in EVAL_SETS}
-    sets[OWN_TEST] = ([r["text"] for r in own_test], np.array([bool(r["anger"]) for r in own_test]))
-    for name, (t, y) in sets.items():
+    for name, (t, y) in anger_sets(data_dir).items():
         p = model.predict_proba([normalise(x) for x in t])
         held_out[name] = str(Score(float(roc_auc_score(y, p)), float(average_precision_score(y, p))))
     model.save(out_dir, {
