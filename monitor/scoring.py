@@ -274,17 +274,18 @@ class SupportLike(TextModel, Protocol):
 # it still orders messages (reports, the risk model) but cannot raise a flag by itself.
 MODEL_MIN = 0.5
 BELOW_MIN_FACTOR = 0.5
-# Tone needs a few characters: on replies of one to three (都没有, 就这些) the anger model
-# sees only their character n-grams' Weibo associations, so they get the halved value
-# too. The rules still read 滚, 垃圾, ！！！ in full.
-ANGER_MODEL_MIN_CHARS = 4
+# A model needs a few characters: on replies of one to three (都没有, 就这些, 今天) it
+# sees only their character n-grams' associations (Weibo anger; urgent requests that
+# name a day), so they get the halved value too. The rules still read 滚, 垃圾, ！！！,
+# 急用 in full.
+MODEL_MIN_CHARS = 4
 
 
 class ModelScorer:
     """The rules plus trained models, each optional:
 
     - anger = max(rules, anger model); urgency = max(rules, support model); a model counts
-      in full from ``MODEL_MIN`` (anger: on texts of ``ANGER_MODEL_MIN_CHARS`` or more),
+      in full from ``MODEL_MIN`` on texts of ``MODEL_MIN_CHARS`` or more,
       halved below, so it orders messages but cannot raise a flag by itself. The rules
       stay a floor of explicit evidence (threats, insults, ！！！, deadlines; negation
       handled), the models add what is voiced without the listed words;
@@ -329,7 +330,7 @@ class ModelScorer:
         anger = self.anger.predict_proba(texts, counts) if self.anger else [None] * len(texts)
         urgency, kinds = (self.support.predict(texts, rules, counts) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
-        return [_with_models(s, a, u, k, len(t.strip()) >= ANGER_MODEL_MIN_CHARS)
+        return [_with_models(s, a, u, k, len(t.strip()) >= MODEL_MIN_CHARS)
                 for t, s, a, u, k in zip(texts, rules, anger, urgency, kinds, strict=True)]
 
 
@@ -358,10 +359,11 @@ def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
                 signals += (Signal("anger_model", f"{new_anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
     if urgency is not None and not any(x.code == "urgency_negated" for x in s.signals):
-        counted = round(urgency if urgency >= MODEL_MIN else BELOW_MIN_FACTOR * urgency, 4)
+        confident = long_enough and urgency >= MODEL_MIN
+        counted = round(urgency if confident else BELOW_MIN_FACTOR * urgency, 4)
         if counted > s.urgency:
             new_urgency = counted
-            if urgency >= MODEL_MIN:
+            if confident:
                 signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
     return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
                          None if anger is None else round(anger, 4))

@@ -198,6 +198,27 @@ def test_trained_urgency_beats_the_rules_on_held_out_messages_and_keeps_negation
     assert calm.urgency < 0.5 and "urgency_negated" in calm.codes()
 
 
+def test_time_words_in_passing_do_not_make_a_long_post_urgent(scorer: ModelScorer) -> None:
+    # Weibo-style posts written for this test (not in models/data): 马上/立刻/赶紧 used in
+    # a story, a thank-you or a wish, against posts with a real deadline or stake.
+    in_passing = [
+        "上个月在微博反映了信号问题，你们马上就派人来测了，现在家里信号满格，特别感谢",
+        "看到广告立刻就心动了，想问问这款路由器和家里的旧光猫能不能一起用，怎么设置",
+        "每次升级系统都要重新设置一遍壁纸和铃声，希望你们赶紧优化一下，挺麻烦的",
+    ]
+    real = [
+        "今晚十点的火车，电子票一直出不来，检票口说要身份证加订单号，订单页面却打不开，急！",
+        "店里的收款账户突然被冻结了，今天的营业款都在里面，下午就要给工人发工资，请马上处理",
+    ]
+    passing, urgent = (scorer.score_texts([normalise(t) for t in group]) for group in (in_passing, real))
+    assert all(s.urgency >= 0.5 for s in urgent)
+    # Ordered below every real case and never critical (the version before the long-post
+    # batch in models/data rated such posts 0.8-0.9). Two of the three still reach 0.5:
+    # a known weakness (models/README.md).
+    assert max(s.urgency for s in passing) < min(s.urgency for s in urgent)
+    assert all(s.urgency < 0.8 for s in passing)
+
+
 def test_complaint_type_no_worse_than_the_rules_on_held_out_messages(scorer: ModelScorer) -> None:
     held_out = load_own("test")
     texts = [normalise(r["text"]) for r in held_out]
@@ -225,18 +246,22 @@ def test_fast_prediction_agrees_with_scikit_learn(shipped: AngerModel, support: 
 
 
 def test_model_counts_only_when_confident_and_on_enough_text(scorer: ModelScorer) -> None:
-    from monitor.scoring import ANGER_MODEL_MIN_CHARS, BELOW_MIN_FACTOR, MODEL_MIN
+    from monitor.scoring import BELOW_MIN_FACTOR, MODEL_MIN, MODEL_MIN_CHARS
 
     replies = ["都没有", "就这些", "不是", "没", "什么意思", "现在能不能退货", "那开票信息发给谁"]
     gated = 0
     for text, s in zip(replies, scorer.score_batch([customer(t) for t in replies]), strict=True):
         rules = scorer.rules.score_text(normalise(text))
         assert s.anger_model is not None  # the raw probability is kept for the risk model
-        if len(text) < ANGER_MODEL_MIN_CHARS or s.anger_model < MODEL_MIN:
+        if len(text) < MODEL_MIN_CHARS or s.anger_model < MODEL_MIN:
             halved = BELOW_MIN_FACTOR * s.anger_model
             assert s.anger == pytest.approx(max(rules.anger, halved), abs=1e-4), text
             assert s.anger < MODEL_MIN and "anger_model" not in s.codes(), text
             gated += 1
     assert gated == len(replies)  # calm replies: none raised to a flagging level by the model
+    # A day named alone is not a deadline; the same day with a need is.
+    day, need = scorer.score_batch([customer("今天"), customer("今天必须送到，明早要出门")])
+    assert day.urgency < MODEL_MIN and "urgency_model" not in day.codes()
+    assert need.urgency >= MODEL_MIN
     [angry] = scorer.score_batch([customer("等了三天一句话都没有，这就是你们的服务？")])
     assert angry.anger == angry.anger_model and angry.anger >= MODEL_MIN

@@ -97,3 +97,11 @@ def test_look_alike_phrases_are_not_insults() -> None:
     assert "insult" in score("你妈的，什么破服务").codes()
     assert "insult" not in score("我妈妈的手机坏了，想问下怎么修").codes()
     assert "insult" not in score("我是电脑白痴，不会设置").codes()
+
+
+def test_health_and_safety_needs_a_hazard_not_a_child_or_hurt_feelings() -> None:
+    # health_safety makes any urgent flag critical, so a figure of speech must not set it.
+    assert "health_safety" in score("快递箱子砸下来，我受伤了").codes()
+    assert "health_safety" in score("孩子吃了以后过敏了").codes()
+    assert "health_safety" not in score("零食下架了，我很受伤").codes()
+    assert "health_safety" not in score("孩子的玩具什么时候发货").codes()
