@@ -7,7 +7,11 @@ one process:
 2. the monitor's Kafka source in a consumer group runs the full pipeline into the flags
    topic and a SQLite store, committing after each flush, until every event is done;
 3. a paced run: a producer thread sends at ``--rate`` messages/s while the monitor
-   consumes, for the processing latency of a live floor.
+   consumes, for the processing latency of a live floor;
+4. scale-out: 1, 2, … ``support-monitor run`` processes in one group on the whole topic
+   (``--instances``), messages/s from the group's first offset commit to its last
+   (rebalances as instances join included). On this 2-core machine the broker and the
+   instances share the cores.
 Latency is ``monitor_processing_seconds``: from reading an event's batch to its outputs
 being flushed (exact percentiles from every observation, not histogram buckets).
 
@@ -23,6 +27,7 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -147,6 +152,41 @@ def monitored(bootstrap: str, topic: str, n: int, tmp: Path, batch_size: int,
     return len(latencies) / elapsed, latencies, flags
 
 
+def scale_out(bootstrap: str, topic: str, lines: list[bytes], instances: int, tmp: Path,
+              batch_size: int) -> float:
+    """``instances`` × ``support-monitor run`` processes in one group on the produced
+    topic (each with its own SQLite store: several writers share PostgreSQL, not a
+    SQLite file); messages/s from the group's first commit to its last."""
+    group = f"scale-{uuid.uuid4().hex[:6]}"
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "run", "--kafka-bootstrap", bootstrap,
+         "--topic", topic, "--group", group, "--flags-topic", f"{topic}-flags",
+         "--store", str(tmp / f"{topic}-{i}.db"), "--quiet", "--batch-size", str(batch_size),
+         "--max-poll-interval-ms", "10000", "--session-timeout-ms", "10000"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(instances)]
+    # Reads the group's committed offsets without joining it.
+    watcher = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+    first: tuple[float, int] | None = None
+    try:
+        while True:
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"a monitor instance exited early (group {group})")
+            done: int = sum(watcher.committed(tp) or 0 for tp in tps)
+            now = time.perf_counter()
+            if done and first is None:
+                first = (now, done)
+            if done >= len(lines) and first is not None:
+                return (done - first[1]) / (now - first[0])
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
 
@@ -159,14 +199,17 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--rate", type=float, default=1000.0, help="paced run: messages/s")
     ap.add_argument("--paced-seconds", type=float, default=20.0)
+    ap.add_argument("--instances", default="1,2", help="scale-out run: instance counts, e.g. 1,2,3")
     args = ap.parse_args()
+    counts = [int(c) for c in args.instances.split(",") if c]
     with tempfile.TemporaryDirectory() as tmpdir, broker(args.bootstrap) as bootstrap:
         tmp = Path(tmpdir)
         n_events, n_conv = make_stream(args.data, args.repeat, tmp / "events.jsonl")
         lines = (tmp / "events.jsonl").read_bytes().splitlines()
         admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in
-                             ("bench", "bench-flags", "paced", "paced-flags")])
+                             ("bench", "bench-flags", "paced", "paced-flags",
+                              *(f"scale{c}{suffix}" for c in counts for suffix in ("", "-flags")))])
         admin.close()
         print(f"stream: {n_events:,} events, {n_conv:,} conversations ({args.data.name} "
               f"x{args.repeat}), topic of {PARTITIONS} partitions, broker {bootstrap}")
@@ -185,6 +228,11 @@ def main() -> None:
         print(f"paced at {args.rate:,.0f} messages/s for {args.paced_seconds:g} s: processing "
               f"latency p50 {pct(lat2, 50):.1f} ms, p99 {pct(lat2, 99):.1f} ms, "
               f"max {max(lat2) * 1000:.1f} ms")
+        for c in counts:
+            produce(bootstrap, f"scale{c}", lines)
+            rate_c = scale_out(bootstrap, f"scale{c}", lines, c, tmp, args.batch_size)
+            print(f"scale-out, {c} instance(s) in one group (support-monitor run processes): "
+                  f"{rate_c:,.0f} messages/s")
 
 
 if __name__ == "__main__":
