@@ -9,13 +9,17 @@ the team's support messages), for
   nlpcc2013_train + smp2020_virus_train (so never on an evaluated set),
 - snownlp: 1 − ``SnowNLP(text).sentiments`` (slow: ``--skip-snownlp``).
 Urgency and complaint type: precision and recall per class on the support messages'
-held-out split. Conversation risk: the peak ``conversation_risk`` (and peak anger) of each
+held-out split; complaint type also on 80 real negative reviews (``reviews/``),
+labelled by hand (``models/data/review_complaint_labels.jsonl``: row numbers and labels
+only). Conversation risk: the peak ``conversation_risk`` (and peak anger) of each
 dch1_train dialogue replayed through the pipeline, against dissatisfied (mean
 satisfaction ≤ -0.5); the fitted risk model's figure is its cross-validated AUC.
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -45,6 +49,7 @@ TARGETS = {"smp2020_usual_eval": 0.90, "smp2020_virus_eval": 0.95, "clue_valid":
 RISK_TARGET = 0.85
 OWN_DATA = DEFAULT_DIR / "data" / "support_messages.jsonl"
 OWN_TEST = "support_messages (test)"
+REVIEW_LABELS = DEFAULT_DIR / "data" / "review_complaint_labels.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +156,50 @@ def per_class(book: PlaybookFile, support: SupportLike | None = None) -> list[st
     return lines
 
 
+def review_complaints(data_dir: Path, book: PlaybookFile, support: SupportLike | None = None,
+                      labels_path: Path = REVIEW_LABELS) -> list[str]:
+    """Complaint type on hand-labelled real negative reviews. A review may carry several
+    acceptable types (slow and cold: logistics or product_quality); the first is the main one."""
+    labels = [json.loads(x) for x in labels_path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    files: dict[str, list[dict[str, str]]] = {}
+    texts: list[str] = []
+    for item in labels:
+        if item["file"] not in files:
+            try:
+                with (data_dir / item["file"]).open(encoding="utf-8", newline="") as fh:
+                    files[item["file"]] = list(csv.DictReader(fh))
+            except OSError as exc:
+                raise UsageError(f"cannot read {data_dir / item['file']}: {exc.strerror}") from None
+        text = files[item["file"]][item["row"]]["review"]
+        if hashlib.sha1(text.encode()).hexdigest()[:12] != item["text_sha1"]:
+            raise UsageError(f"{item['file']} row {item['row']} is not the review that was labelled")
+        texts.append(normalise(text))
+    rules = RuleScorer(book.lexicon)
+    said: dict[str, list[str | None]] = {rules.name: [rules.score_text(t).complaint_type for t in texts]}
+    if support is not None:
+        in_use = ModelScorer(rules, None, support)
+        said[in_use.name + " (in use)"] = [s.complaint_type for s in in_use.score_texts(texts)]
+    accepted = [item["complaint_types"] for item in labels]
+    lines = ["| class (main label) | reviews | " + " | ".join(f"{n} P / R" for n in said) + " |",
+             "|---|---|" + "---|" * len(said)]
+    for kind in (*COMPLAINT_TYPES, None):
+        main = [a[0] == kind for a in accepted]
+        cells = []
+        for kinds in said.values():
+            called = [k == kind for k in kinds]
+            right = sum(c and kind in a for c, a in zip(called, accepted, strict=True))
+            found = sum(m and k == kind for m, k in zip(main, kinds, strict=True))
+            cells.append(f"{right / sum(called):.2f}" if any(called) else "–")
+            cells[-1] += f" / {found / sum(main):.2f}" if any(main) else " / –"
+        lines.append(f"| {kind or 'none'} | {sum(main)} | " + " | ".join(cells) + " |")
+    complaints = sum(None not in a for a in accepted)
+    lines += ["", "Agrees with a hand label (any of a review's acceptable types): " + ", ".join(
+        f"{n} {sum(k in a for k, a in zip(kinds, accepted, strict=True))}/{len(labels)}, says none on "
+        f"{sum(k is None and None not in a for k, a in zip(kinds, accepted, strict=True))} of the "
+        f"{complaints} complaints" for n, kinds in said.items())]
+    return lines
+
+
 def risk_auc(data_dir: Path, book: PlaybookFile, anger: ProbabilityModel | None = None,
              support: SupportLike | None = None) -> dict[str, float]:
     path = data_dir / "dialogues" / "dch1_train.jsonl"
@@ -179,6 +228,11 @@ def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,
         lines.append(f"| {name} | " + " | ".join(str(row[c]) for c in columns) + f" | {target} |")
     lines += ["", f"Urgency and complaint type on {OWN_TEST}, precision / recall:", "",
               *per_class(book, support)]
+    lines += ["", "Complaint type on 80 real negative reviews (waimai_10k, online_shopping_10_cats; "
+              "hand-labelled sample), precision / recall:", ""]
+    # The reviews are a check of their own, not needed for the tables above.
+    lines += (review_complaints(data_dir, book, support) if (data_dir / "reviews").is_dir()
+              else [f"(skipped: no reviews/ folder in {data_dir})"])
     lines += ["", "Conversation risk vs dissatisfied dialogues (dch1_train, mean satisfaction ≤ -0.5):",
               ""]
     lines += [f"- rules only, {k}: ROC AUC {v:.3f}" for k, v in risk_auc(data_dir, book).items()]
