@@ -7,7 +7,8 @@ rules already found — their urgency score, each urgency signal (deadline, occa
 at risk, health, long wait, negation) and their complaint category — so the model learns
 how much each rule is worth and the wording the lists miss (宝宝发烧, 房租今天必须交).
 
-- ``urgency_``: logistic regression, P(urgent); the scorer uses max(rules, model).
+- ``urgency_``: logistic regression, P(urgent), on all features but the complaint
+  category; the scorer uses max(rules, model).
 - ``complaint_``: multinomial logistic regression over the five PLAYBOOK §2 categories and
   "none"; the scorer takes its category, or the rules' when the model says none.
 
@@ -28,7 +29,7 @@ from monitor.models.anger_model import N_FEATURES
 from monitor.models.risk_model import DEFAULT_DIR
 from monitor.scoring import MessageScores
 
-FORMAT = "support-monitor/support/1"
+FORMAT = "support-monitor/support/2"  # 2: urgency without the complaint-category columns
 FILENAME = "support.skops"
 META_FILENAME = "support.json"
 RULE_SIGNALS = (*URGENCY_SIGNALS, "long_wait", "urgency_negated")
@@ -54,6 +55,13 @@ def rule_features(rules: Sequence[MessageScores]) -> Any:
         if s.complaint_type is not None:
             x[i, _COLUMN[s.complaint_type]] = 1.0
     return x
+
+
+def _urgency_columns(x: Any) -> Any:
+    """All but the rules' complaint category (the last columns): what a complaint is about
+    is no evidence of time pressure, and with it the urgency head learned that logistics
+    requests (快点派送) are urgent whenever the category's term list changed."""
+    return x[:, : x.shape[1] - len(COMPLAINT_TYPES)]
 
 
 class SupportModel:
@@ -100,7 +108,7 @@ class SupportModel:
         # Classes as they come (not balanced): balancing pushed plain requests to hurry
         # (请尽快) over 0.5 on real chat.
         self.urgency_ = LogisticRegression(C=self.c, max_iter=3000)
-        self.urgency_.fit(x, list(urgent))
+        self.urgency_.fit(_urgency_columns(x), list(urgent))
         self.complaint_ = LogisticRegression(C=self.c, max_iter=3000)
         self.complaint_.fit(x, [k or NONE for k in complaint])
         return self
@@ -114,7 +122,7 @@ class SupportModel:
         from monitor.models import linear
 
         x = self._x(texts, rules, counts)
-        urgency = linear.positive_proba(x, self.urgency_).tolist()
+        urgency = linear.positive_proba(_urgency_columns(x), self.urgency_).tolist()
         kinds = [None if k == NONE else str(k) for k in linear.predict_class(x, self.complaint_)]
         return urgency, kinds
 
