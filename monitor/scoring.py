@@ -325,13 +325,20 @@ class ModelScorer:
         if not texts:
             return []
         counts = None
-        if self.anger and self.support and self.anger.hashing == self.support.hashing:
+        if self.anger and self.support and _shares_hashing(self.anger.hashing, self.support.hashing):
             counts = self.anger.hash(texts)  # both hash the same n-grams: do it once
         anger = self.anger.predict_proba(texts, counts) if self.anger else [None] * len(texts)
         urgency, kinds = (self.support.predict(texts, rules, counts) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
         return [_with_models(s, a, u, k, len(t.strip()) >= MODEL_MIN_CHARS)
                 for t, s, a, u, k in zip(texts, rules, anger, urgency, kinds, strict=True)]
+
+
+def _shares_hashing(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Same n-grams, and the second's buckets a power-of-two fraction of the first's (it
+    folds the first's counts; see ``support_model.fold``)."""
+    (buckets, ngrams), (buckets2, ngrams2) = first, second
+    return ngrams == ngrams2 and buckets >= buckets2 and buckets % buckets2 == 0
 
 
 def scorer_name(anger: ProbabilityModel | None, support: SupportLike | None) -> str:

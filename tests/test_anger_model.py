@@ -239,6 +239,8 @@ def test_fast_prediction_agrees_with_scikit_learn(shipped: AngerModel, support: 
     rules = RuleScorer(builtin().lexicon)
     scores = [rules.score_text(t) for t in texts]
     x = support._x(texts, scores)
+    # The scorer hands the support model the anger model's counts (2^17 buckets), folded.
+    assert abs(support._x(texts, scores, shipped.hash(texts)) - x).max() < 1e-12
     reference = support.vectoriser_.transform(texts)
     assert abs(x[:, :reference.shape[1]] - reference).max() < 1e-9
     urgency, kinds = support.predict(texts, scores)

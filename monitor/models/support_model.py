@@ -25,17 +25,20 @@ from typing import Any
 
 from monitor.lexicon import COMPLAINT_TYPES, URGENCY_SIGNALS
 from monitor.models import artifact
-from monitor.models.anger_model import N_FEATURES
 from monitor.models.risk_model import DEFAULT_DIR
 from monitor.scoring import MessageScores
 
-FORMAT = "support-monitor/support/2"  # 2: urgency without the complaint-category columns
+FORMAT = "support-monitor/support/3"  # 2: urgency without the complaint columns; 3: 2^14 buckets
 FILENAME = "support.skops"
 META_FILENAME = "support.json"
 RULE_SIGNALS = (*URGENCY_SIGNALS, "long_wait", "urgency_negated")
 FEATURES = ("rules:urgency", *(f"signal:{s}" for s in RULE_SIGNALS),
             *(f"rules:complaint:{k}" for k in COMPLAINT_TYPES))
 NONE = "none"
+# A few hundred training texts need no 2^17 buckets; 2^14 keeps the file ~1 MB instead of
+# 8 MB (six complaint classes × buckets). Counts hashed for the anger model (2^17, same
+# hash) are folded, not recomputed: see ``fold``.
+N_FEATURES = 2**14
 
 
 _COLUMN = {**{s: 1 + i for i, s in enumerate(RULE_SIGNALS)},
@@ -55,6 +58,22 @@ def rule_features(rules: Sequence[MessageScores]) -> Any:
         if s.complaint_type is not None:
             x[i, _COLUMN[s.complaint_type]] = 1.0
     return x
+
+
+def fold(counts: Any, buckets: int) -> Any:
+    """Counts of the same hasher with more buckets, as counts over ``buckets``. The hasher
+    keeps the top bits of a multiplicative hash, so bucket b of 2^k+j is b >> j of 2^k."""
+    import scipy.sparse as sp
+
+    if counts.shape[1] == buckets:
+        return counts
+    shift = (counts.shape[1] // buckets).bit_length() - 1
+    if counts.shape[1] != buckets << shift:
+        raise ValueError(f"cannot fold {counts.shape[1]} buckets into {buckets}")
+    folded = sp.csr_matrix((counts.data, counts.indices >> shift, counts.indptr),
+                           shape=(counts.shape[0], buckets))
+    folded.sum_duplicates()
+    return folded
 
 
 def _urgency_columns(x: Any) -> Any:
@@ -88,7 +107,7 @@ class SupportModel:
 
         from monitor.models import linear
 
-        counts = self.hash(texts) if counts is None else counts
+        counts = self.hash(texts) if counts is None else fold(counts, self.n_features)
         extra = sp.csr_matrix(rule_features(rules))
         return sp.hstack([linear.tfidf(counts, self.vectoriser_[1]), extra], format="csr")
 
