@@ -170,7 +170,8 @@ def review_complaints(data_dir: Path, book: PlaybookFile, support: SupportLike |
                     files[item["file"]] = list(csv.DictReader(fh))
             except OSError as exc:
                 raise UsageError(f"cannot read {data_dir / item['file']}: {exc.strerror}") from None
-        text = files[item["file"]][item["row"]]["review"]
+        rows = files[item["file"]]
+        text = rows[item["row"]]["review"] if item["row"] < len(rows) else ""
         if hashlib.sha1(text.encode()).hexdigest()[:12] != item["text_sha1"]:
             raise UsageError(f"{item['file']} row {item['row']} is not the review that was labelled")
         texts.append(normalise(text))
