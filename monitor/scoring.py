@@ -358,19 +358,24 @@ def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
     signals = s.signals
     new_anger, new_urgency = s.anger, s.urgency
     if anger is not None:
-        confident = long_enough and anger >= MODEL_MIN
-        counted = round(anger if confident else BELOW_MIN_FACTOR * anger, 4)
+        counted, confident = _counted(anger, long_enough)
         if counted > s.anger:
             new_anger = counted
             if confident:
                 signals += (Signal("anger_model", f"{new_anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
     if urgency is not None and not any(x.code == "urgency_negated" for x in s.signals):
-        confident = long_enough and urgency >= MODEL_MIN
-        counted = round(urgency if confident else BELOW_MIN_FACTOR * urgency, 4)
+        counted, confident = _counted(urgency, long_enough)
         if counted > s.urgency:
             new_urgency = counted
             if confident:
                 signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
     return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
                          None if anger is None else round(anger, 4))
+
+
+def _counted(probability: float, long_enough: bool) -> tuple[float, bool]:
+    """A model's probability as the scorer counts it, and whether in full (``MODEL_MIN``,
+    ``MODEL_MIN_CHARS``) rather than halved."""
+    confident = long_enough and probability >= MODEL_MIN
+    return round(probability if confident else BELOW_MIN_FACTOR * probability, 4), confident

@@ -190,8 +190,9 @@ def review_complaints(data_dir: Path, book: PlaybookFile, support: SupportLike |
             called = [k == kind for k in kinds]
             right = sum(c and kind in a for c, a in zip(called, accepted, strict=True))
             found = sum(m and k == kind for m, k in zip(main, kinds, strict=True))
-            cells.append(f"{right / sum(called):.2f}" if any(called) else "–")
-            cells[-1] += f" / {found / sum(main):.2f}" if any(main) else " / –"
+            precision = f"{right / sum(called):.2f}" if any(called) else "–"
+            recall = f"{found / sum(main):.2f}" if any(main) else "–"
+            cells.append(f"{precision} / {recall}")
         lines.append(f"| {kind or 'none'} | {sum(main)} | " + " | ".join(cells) + " |")
     complaints = sum(None not in a for a in accepted)
     lines += ["", "Agrees with a hand label (any of a review's acceptable types): " + ", ".join(
