@@ -1,5 +1,5 @@
-"""The one configuration object, built once at start-up from the command line and
-environment. Deeper code receives it (or a part of it) and never reads the environment.
+"""The run's configuration, one frozen part per concern, built once at start-up by the
+command line. Deeper code receives the part it needs and never reads the environment.
 """
 
 from __future__ import annotations
@@ -8,37 +8,58 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from monitor.alerts import AlertSettings
-from monitor.kafka_source import KafkaSettings
-from monitor.models.risk_model import RiskModel
-from monitor.playbook_file import PlaybookFile, builtin
-from monitor.scoring import ProbabilityModel, SupportLike
+from monitor.io.kafka_source import KafkaSettings
+from monitor.models.bundle import ModelBundle
+from monitor.ops.alerts import AlertSettings
+from monitor.steps.playbook.file import PlaybookFile, builtin
 
 DEFAULT_STORE = "support-monitor.db"
 ENV_STORE = "SUPPORT_MONITOR_STORE"
 
 
 @dataclass(frozen=True, slots=True)
-class Config:
-    """Everything a run needs. Frozen: nothing changes it after start-up."""
+class SourceConfig:
+    """Where events come from: a JSON Lines file or stdin (``-``), or Kafka."""
 
-    input_path: str
+    input_path: str | None = None
+    kafka: KafkaSettings | None = None
+    batch_size: int = 200
+
+    def __post_init__(self) -> None:
+        if (self.input_path is None) == (self.kafka is None):
+            raise ValueError("a source is either an input path or Kafka settings")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    """Where results go; any combination. ``flags_out`` ``-`` is stdout."""
+
     flags_out: str | None = "-"
     scores_out: str | None = None
     dead_letter_out: str | None = None
     store_url: str | None = DEFAULT_STORE
-    batch_size: int = 200
-    conversation_ttl_s: int = 24 * 3600
-    progress: bool = False
-    metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
-    kafka: KafkaSettings | None = None  # the Kafka source instead of input_path
-    flags_topic: str | None = None
+    flags_topic: str | None = None  # on the source's Kafka cluster
     dead_letter_topic: str | None = None
-    alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
-    risk_model: RiskModel | None = None  # conversation risk: fitted model, else the rule
-    anger_model: ProbabilityModel | None = None  # with the rules when set (models/anger_model.py)
-    support_model: SupportLike | None = None  # urgency, complaint type (models/support_model.py)
+    metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingConfig:
+    """How the steps judge: the playbook file and how long a conversation is kept."""
+
     playbook: PlaybookFile = field(default_factory=builtin)
+    conversation_ttl_s: int = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """Everything ``support-monitor run`` needs. Frozen: nothing changes it after start-up."""
+
+    source: SourceConfig
+    outputs: OutputConfig = field(default_factory=OutputConfig)
+    processing: ProcessingConfig = field(default_factory=ProcessingConfig)
+    models: ModelBundle = field(default_factory=ModelBundle)
+    alerts: AlertSettings | None = None  # push escalations to Alertmanager when set
 
 
 def default_store(env: Mapping[str, str] | None = None) -> str:

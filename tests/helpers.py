@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from monitor import app
 from monitor.app import build_pipeline
-from monitor.config import Config
-from monitor.events import RawRecord
-from monitor.models.loading import with_models
-from monitor.pipeline import BatchResult, Pipeline
+from monitor.config import OutputConfig, ProcessingConfig, RunConfig, SourceConfig
+from monitor.models.bundle import ModelBundle, load_models
+from monitor.records.events import RawRecord
+from monitor.records.results import BatchResult
+from monitor.steps.pipeline import Pipeline
 
 T0 = 1_794_790_800_000  # 2026-11-16 09:00 +08:00
 
@@ -28,18 +30,27 @@ def records(turns: list[tuple[str, str]], cid: str = "c1", gap_s: int = 30,
 
 
 def pipeline(**overrides: Any) -> Pipeline:
-    return build_pipeline(Config(input_path="-", **overrides))
+    return build_pipeline(ProcessingConfig(**overrides))
 
 
 @functools.cache
-def _shipped() -> Config:
-    return with_models(Config(input_path="-"))
+def shipped_models() -> ModelBundle:
+    """The repository's models, loaded once per test session."""
+    return load_models()
 
 
 def product_pipeline(**overrides: Any) -> Pipeline:
-    """A pipeline as ``support-monitor run`` builds it: rules plus the shipped models
-    (loaded once per test session)."""
-    return build_pipeline(replace(_shipped(), **overrides))
+    """A pipeline as ``support-monitor run`` builds it: rules plus the shipped models."""
+    return build_pipeline(ProcessingConfig(**overrides), shipped_models())
+
+
+def run_file(path: Path | str, models: ModelBundle | None = None, batch_size: int = 200,
+             processing: ProcessingConfig | None = None, metrics: Any = None,
+             **outputs: Any) -> app.RunStats:
+    """``support-monitor run --input PATH`` with these outputs (``OutputConfig`` fields)."""
+    return app.run(RunConfig(SourceConfig(input_path=str(path), batch_size=batch_size),
+                             OutputConfig(**outputs), processing or ProcessingConfig(),
+                             models or ModelBundle()), metrics=metrics)
 
 
 def run_turns(turns: list[tuple[str, str]], **kw: Any) -> BatchResult:

@@ -12,30 +12,31 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import UsageError
-from monitor.events import Event
-from monitor.lexicon import COMPLAINT_TYPES
 from monitor.models import support_model
 from monitor.models.anger_model import FILENAME, META_FILENAME, AngerModel, load_default
-from monitor.models.evaluate import load_own
-from monitor.models.risk_model import DEFAULT_DIR, ModelVersionError
+from monitor.models.artifact import DEFAULT_DIR
 from monitor.models.support_model import SupportModel
-from monitor.normalise import normalise
-from monitor.playbook_file import builtin
-from monitor.scoring import ModelScorer, RuleScorer
+from monitor.offline.estimators import AngerEstimator
+from monitor.offline.evaluate import load_own
+from monitor.records.errors import ModelVersionError, UsageError
+from monitor.records.events import Event
+from monitor.records.lexicon import COMPLAINT_TYPES
+from monitor.steps.normalise import normalise
+from monitor.steps.playbook.file import builtin
+from monitor.steps.scoring import BELOW_MIN_FACTOR, MODEL_MIN, MODEL_MIN_CHARS, ModelScorer, RuleScorer
 
 
 @pytest.fixture(scope="module")
 def shipped() -> AngerModel:
     model = load_default(None)
-    assert model is not None, "models/anger.skops is part of the repository"
+    assert model is not None, "models/anger.npz is part of the repository"
     return model
 
 
 @pytest.fixture(scope="module")
 def support() -> SupportModel:
     model = support_model.load_default(None)
-    assert model is not None, "models/support.skops is part of the repository"
+    assert model is not None, "models/support.npz is part of the repository"
     return model
 
 
@@ -50,8 +51,8 @@ def customer(text: str) -> Event:
 
 def test_shipped_model_loads_with_its_metadata(shipped: AngerModel) -> None:
     meta = shipped.metadata
-    assert meta["format"] == "support-monitor/anger/1"
-    assert {"scikit-learn", "skops", "trained", "sha256", "data", "held_out_roc_auc_ap"} <= set(meta)
+    assert meta["format"] == "support-monitor/anger/2"
+    assert {"scikit-learn", "numpy", "trained", "sha256", "data", "held_out_roc_auc_ap"} <= set(meta)
     angry, calm = shipped.predict_proba([normalise("你们就是骗子，气死我了"), normalise("请问几点发货")])
     assert angry > 0.5 > calm
 
@@ -69,10 +70,11 @@ def edit_meta(directory: Path, **changes: object) -> None:
     path.write_text(json.dumps(meta), encoding="utf-8")
 
 
-def test_model_of_another_scikit_learn_version_is_refused(tmp_path: Path) -> None:
+def test_arrays_of_the_wrong_shape_are_refused(tmp_path: Path) -> None:
+    # Plain arrays need no scikit-learn version match; their shapes must fit the format.
     directory = copy_models(tmp_path)
-    edit_meta(directory, **{"scikit-learn": "0.24.2"})
-    with pytest.raises(ModelVersionError, match=r"scikit-learn 0\.24\.2"):
+    edit_meta(directory, hashing={"n_features": 2**16, "ngram_max": 3})
+    with pytest.raises(ModelVersionError, match="wrong shape"):
         AngerModel.load(directory)
 
 
@@ -98,21 +100,21 @@ def test_missing_model_in_a_given_folder_is_a_usage_error(tmp_path: Path) -> Non
 
 def test_cli_names_the_mismatch_in_one_line(tmp_path: Path) -> None:
     directory = copy_models(tmp_path)
-    edit_meta(directory, **{"scikit-learn": "0.24.2"})
+    edit_meta(directory, format="support-monitor/anger/1")
     proc = subprocess.run([sys.executable, "-m", "monitor.cli", "score", "--models-dir", str(directory),
                            "太过分了"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert len(proc.stderr.strip().splitlines()) == 1 and "scikit-learn" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "anger/1" in proc.stderr
 
 
 def test_fit_save_load_round_trip_without_pickle(tmp_path: Path) -> None:
     texts = ["气死了", "太过分了！！！", "你们就是骗子", "请问几点", "谢谢", "好的收到"]
-    model = AngerModel(n_features=2**10).fit([normalise(t) for t in texts], [1, 1, 1, 0, 0, 0])
+    model = AngerEstimator(n_features=2**10).fit([normalise(t) for t in texts], [1, 1, 1, 0, 0, 0]).to_model()
     model.save(tmp_path, {"data": "test"})
     loaded = AngerModel.load(tmp_path)
     assert loaded.predict_proba(texts) == pytest.approx(model.predict_proba(texts))
     assert loaded.metadata["data"] == "test"
-    assert (tmp_path / FILENAME).read_bytes()[:2] == b"PK"  # skops: a zip of JSON and .npy, no pickle
+    assert (tmp_path / FILENAME).read_bytes()[:2] == b"PK"  # npz: a zip of .npy arrays, no pickle
 
 
 def test_model_lifts_anger_the_rules_cannot_see(scorer: ModelScorer) -> None:
@@ -158,7 +160,7 @@ def test_agent_and_system_messages_are_not_scored_for_anger(scorer: ModelScorer)
 
 
 def test_char_hasher_counts_each_text_on_its_own() -> None:
-    from monitor.models.char_hash import CharNgramHasher
+    from monitor.offline.estimators import CharNgramHasher
 
     hasher = CharNgramHasher(n_features=2**20).fit([])
     texts = ["太过分了", "", "AB", "ab", "好的好的"]
@@ -232,26 +234,45 @@ def test_complaint_type_no_worse_than_the_rules_on_held_out_messages(scorer: Mod
 
 
 def test_fast_prediction_agrees_with_scikit_learn(shipped: AngerModel, support: SupportModel) -> None:
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    from monitor.offline.estimators import CharNgramHasher
+
+    def lr(coef: np.ndarray, intercept: np.ndarray, classes: list[object]) -> LogisticRegression:
+        model = LogisticRegression()
+        model.coef_, model.intercept_, model.classes_ = coef, intercept, np.array(classes)
+        return model
+
+    def tfidf(idf: np.ndarray, counts: sp.csr_matrix) -> sp.csr_matrix:
+        transformer = TfidfTransformer(sublinear_tf=True).fit(counts)
+        transformer.idf_ = idf
+        return transformer.transform(counts)
+
     texts = [normalise(t) for t in ("气死了！！！", "", "请问几点发货", "明天就要用，今天必须发", "😡",
                                     "This is unacceptable", "好的" * 200)]
+    counts = CharNgramHasher(shipped.n_features).fit(texts).transform(texts)
+    reference = lr(shipped.coef[None, :], np.array([shipped.intercept]), [False, True])
     assert shipped.predict_proba(texts) == pytest.approx(
-        shipped.pipeline_.predict_proba(texts)[:, 1].tolist(), abs=1e-9)
+        reference.predict_proba(tfidf(shipped.idf, counts))[:, 1].tolist(), abs=1e-9)
     rules = RuleScorer(builtin().lexicon)
     scores = [rules.score_text(t) for t in texts]
-    x = support._x(texts, scores)
     # The scorer hands the support model the anger model's counts (2^17 buckets), folded.
-    assert abs(support._x(texts, scores, shipped.hash(texts)) - x).max() < 1e-12
-    reference = support.vectoriser_.transform(texts)
-    assert abs(x[:, :reference.shape[1]] - reference).max() < 1e-9
+    assert support.predict(texts, scores, shipped.hash(texts)) == support.predict(texts, scores)
+    own = CharNgramHasher(support.n_features).fit(texts).transform(texts)
+    x = sp.hstack([tfidf(support.idf, own), sp.csr_matrix(support_model.rule_features(scores))],
+                  format="csr")
     urgency, kinds = support.predict(texts, scores)
     without_category = x[:, :-len(COMPLAINT_TYPES)]  # the urgency head leaves those columns out
-    assert urgency == pytest.approx(support.urgency_.predict_proba(without_category)[:, 1].tolist(), abs=1e-9)
-    assert [k or "none" for k in kinds] == support.complaint_.predict(x).tolist()
+    urgency_lr = lr(support.urgency_coef[None, :], np.array([support.urgency_intercept]), [False, True])
+    assert urgency == pytest.approx(urgency_lr.predict_proba(without_category)[:, 1].tolist(), abs=1e-9)
+    complaint_lr = lr(support.complaint_coef, support.complaint_intercept, list(support.classes))
+    assert [k or "none" for k in kinds] == complaint_lr.predict(x).tolist()
 
 
 def test_model_counts_only_when_confident_and_on_enough_text(scorer: ModelScorer) -> None:
-    from monitor.scoring import BELOW_MIN_FACTOR, MODEL_MIN, MODEL_MIN_CHARS
-
     replies = ["都没有", "就这些", "不是", "没", "什么意思", "现在能不能退货", "那开票信息发给谁"]
     gated = 0
     for text, s in zip(replies, scorer.score_batch([customer(t) for t in replies]), strict=True):

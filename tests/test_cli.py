@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import Store
+from monitor.io.store import Store
 
 CMD = [sys.executable, "-m", "monitor.cli"]
 
@@ -163,10 +163,9 @@ def test_live_stdin_flags_a_waiting_customer_while_the_stream_is_idle(tmp_path: 
 def test_run_without_trained_models_says_it_scores_with_the_rules(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from monitor import cli
-    from monitor.models import anger_model, risk_model, support_model
+    from monitor.models import artifact
 
-    for module in (anger_model, risk_model, support_model, cli):
-        monkeypatch.setattr(module, "DEFAULT_DIR", tmp_path)  # as an installed package: no models/
+    monkeypatch.setattr(artifact, "DEFAULT_DIR", tmp_path)  # as an installed package: no models/
     events = tmp_path / "in.jsonl"
     events.write_text(json.dumps({"conversation_id": "c", "message_id": "m", "ts": 1794790800000,
                                   "role": "customer", "text": "气死了！！！"}) + "\n", encoding="utf-8")

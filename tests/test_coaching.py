@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import T0, flags_at, pipeline, records, run_turns
 
-from monitor.events import RawRecord
+from monitor.records.events import RawRecord
 
 ANGRY = "这个吸尘器怎么用都吸不起来，太差劲了！！什么破东西"
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy
+from helpers import run_file
 
-from monitor import app, dashboards
-from monitor.config import Config
+from monitor.ops import dashboards
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def test_dashboard_is_well_formed(name: str) -> None:
 
 @pytest.mark.postgres
 def test_open_escalations_table_query_on_the_real_store(postgres_url: str, sample_path: Path) -> None:
-    app.run(Config(input_path=str(sample_path), flags_out=None, store_url=postgres_url))
+    run_file(sample_path, flags_out=None, store_url=postgres_url)
     engine = sqlalchemy.create_engine(postgres_url)
     with engine.connect() as conn:
         rows = conn.execute(sqlalchemy.text(dashboards.OPEN_ESCALATIONS_SQL)).mappings().all()

@@ -155,7 +155,7 @@ def test_report_cronjob_runs_a_valid_report_command() -> None:
 
 
 def test_playbook_configmap_is_a_valid_playbook(tmp_path: Path) -> None:
-    from monitor.playbook_file import load
+    from monitor.steps.playbook.file import load
 
     config = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
                   if d["kind"] == "ConfigMap")
@@ -174,7 +174,7 @@ def test_prometheus_config_checks(tmp_path: Path) -> None:
 
 
 def test_grafana_provisioning_matches_the_dashboards() -> None:
-    from monitor import dashboards
+    from monitor.ops import dashboards
 
     sources = _yaml_docs(DEPLOY / "grafana" / "provisioning" / "datasources" / "datasources.yml")[0]
     uids = {d["uid"]: d["type"] for d in sources["datasources"]}

@@ -15,12 +15,10 @@ from typing import Any
 
 import pytest
 from conftest import wait_http
+from helpers import run_file, shipped_models
 from kafka_helpers import Broker, free_port, start_monitor
 
-from monitor import app
-from monitor.config import Config
-from monitor.models.loading import with_models
-from monitor.store import Store
+from monitor.io.store import Store
 
 TOPIC = "messages"
 
@@ -86,7 +84,7 @@ def file_replay(lines: list[bytes], tmp: Path) -> dict[str, dict[str, Any]]:
     path.write_bytes(b"\n".join(lines) + b"\n")
     flags.unlink(missing_ok=True)
     # The same models as the monitor processes use (the repository's).
-    app.run(with_models(Config(input_path=str(path), flags_out=str(flags), store_url=None)))
+    run_file(path, shipped_models(), flags_out=str(flags), store_url=None)
     rows = [json.loads(x) for x in flags.read_text(encoding="utf-8").splitlines()]
     return {f["flag_id"]: f for f in rows}
 
@@ -95,7 +93,7 @@ def valid_events(lines: list[bytes], tmp: Path) -> int:
     path, scores = tmp / "count-in.jsonl", tmp / "count-scores.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
     scores.unlink(missing_ok=True)  # the scores file is appended to
-    app.run(Config(input_path=str(path), flags_out=None, scores_out=str(scores), store_url=None))
+    run_file(path, flags_out=None, scores_out=str(scores), store_url=None)
     return len(scores.read_text(encoding="utf-8").splitlines())
 
 

@@ -11,14 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import run_file
 from prometheus_client import CollectorRegistry
 
-from monitor import app
-from monitor.config import Config
-from monitor.endpoints import Endpoints, Health
-from monitor.events import CHANNELS
-from monitor.flags import KINDS
-from monitor.metrics import Metrics
+from monitor.ops.endpoints import Endpoints, Health
+from monitor.ops.metrics import Metrics
+from monitor.records.events import CHANNELS
+from monitor.records.flags import KINDS
 
 CONTRACT_NAMES = ("support_messages_total", "support_flags_total", "support_message_anger",
                   "support_message_urgency", "support_open_escalations",
@@ -28,10 +27,9 @@ CONTRACT_NAMES = ("support_messages_total", "support_flags_total", "support_mess
 
 def replay(path: Path | str, tmp_path: Path) -> tuple[Metrics, list[dict[str, object]]]:
     metrics = Metrics(CollectorRegistry())
-    config = Config(input_path=str(path), flags_out=str(tmp_path / "flags.jsonl"),
-                    scores_out=str(tmp_path / "scores.jsonl"),
-                    dead_letter_out=str(tmp_path / "dead.jsonl"), store_url=None, batch_size=7)
-    app.run(config, metrics=metrics)
+    run_file(path, flags_out=str(tmp_path / "flags.jsonl"), scores_out=str(tmp_path / "scores.jsonl"),
+             dead_letter_out=str(tmp_path / "dead.jsonl"), store_url=None, batch_size=7,
+             metrics=metrics)
     return metrics, read(tmp_path / "flags.jsonl")
 
 
@@ -152,9 +150,7 @@ def test_endpoints_serve_metrics_liveness_and_readiness() -> None:
 def test_metrics_port_in_use_is_a_clear_error(sample_path: Path) -> None:
     blocker = Endpoints(CollectorRegistry(), Health(), 0, host="0.0.0.0").start()
     try:
-        config = Config(input_path=str(sample_path), flags_out=None, store_url=None,
-                        metrics_port=blocker.port)
         with pytest.raises(Exception, match="cannot serve metrics on port"):
-            app.run(config)
+            run_file(sample_path, flags_out=None, store_url=None, metrics_port=blocker.port)
     finally:
         blocker.close()

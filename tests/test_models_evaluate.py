@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import playbook_file
-from monitor.errors import UsageError
-from monitor.models.evaluate import review_complaints
+from monitor.offline.evaluate import review_complaints
+from monitor.records.errors import UsageError
+from monitor.steps.playbook import file as playbook_file
 
 ANGRY = ["气死我了！！！什么破服务", "太过分了，你们就是骗子", "我要投诉你们，垃圾", "受够了！！！"]
 CALM = ["今天天气真好", "谢谢你们的帮助", "请问几点开门", "周末去公园散步"]

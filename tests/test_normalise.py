@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from monitor.normalise import normalise
+from monitor.steps.normalise import normalise
 
 
 def test_traditional_to_simplified() -> None:
@@ -26,8 +26,8 @@ def test_latin_case_kept_and_empty_ok() -> None:
 
 
 def test_batch_gives_what_one_text_at_a_time_gives() -> None:
-    from monitor.events import Event
-    from monitor.normalise import normalise_batch
+    from monitor.records.events import Event
+    from monitor.steps.normalise import normalise_batch
 
     texts = ["你們太過分了！！！", "", "  ", "ＡＢＣ１２３　測試", "第一行\n第二行\r\n第三行", "plain ascii",
              "😡😡", "帳號被鎖了\u2028怎麼辦", "頭髮" * 500]

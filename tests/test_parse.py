@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.errors import InvalidMessage
-from monitor.events import RawRecord
-from monitor.parse import REASONS, parse_record
+from monitor.records.errors import InvalidMessage
+from monitor.records.events import RawRecord
+from monitor.steps.parse import REASONS, parse_record
 
 
 def rec(obj: object) -> RawRecord:

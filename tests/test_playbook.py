@@ -5,8 +5,8 @@ from collections import Counter, defaultdict
 
 from helpers import flags_at, pipeline, records, run_turns
 
-from monitor.events import RawRecord
-from monitor.flags import SEVERITY_RANK, Flag, flag_id_for
+from monitor.records.events import RawRecord
+from monitor.records.flags import SEVERITY_RANK, Flag, flag_id_for
 
 
 def test_supervisor_request_with_regulator_threat_escalates_critically() -> None:

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from helpers import flags_at, pipeline, records
 
-from monitor import playbook_file
-from monitor.errors import UsageError
-from monitor.playbook_file import PlaybookFileError, load
+from monitor.records.errors import UsageError
+from monitor.steps.playbook import file as playbook_file
+from monitor.steps.playbook.file import PlaybookFileError, load
 
 
 def write(tmp_path: Path, text: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE, Prometheus, free_port, wait_http
 
-from monitor import dashboards
+from monitor.ops import dashboards
 
 
 @dataclass

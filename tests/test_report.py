@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run_file
 
-from monitor import app
-from monitor.config import Config
-from monitor.events import format_ts
+from monitor.records.events import format_ts
 
 WEEK = 7 * 86_400_000
 PII = ["13987654321", "zhang.wei@example.com", "110101199003078515", "6222021234567890123"]
@@ -59,8 +58,8 @@ def build(sample_path: Path, tmp: Path) -> tuple[Path, list[dict[str, Any]]]:
 def store(sample_path: Path, tmp_path: Path) -> tuple[str, Path, list[dict[str, Any]]]:
     path, events = build(sample_path, tmp_path)
     url = str(tmp_path / "store.db")
-    app.run(Config(input_path=str(path), flags_out=str(tmp_path / "flags.jsonl"),
-                   scores_out=str(tmp_path / "scores.jsonl"), store_url=url))
+    run_file(path, flags_out=str(tmp_path / "flags.jsonl"), scores_out=str(tmp_path / "scores.jsonl"),
+             store_url=url)
     return url, tmp_path, events
 
 

@@ -9,23 +9,25 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_file
 from test_models_evaluate import write_data
 
 from monitor import app
-from monitor.config import Config
+from monitor.config import ProcessingConfig
 from monitor.models.anger_model import AngerModel
+from monitor.models.bundle import ModelBundle
 from monitor.models.risk_model import FEATURES, FILENAME, ModelVersionError, RiskModel
 from monitor.models.support_model import SupportModel
-from monitor.models.train import train_risk
-from monitor.playbook_file import builtin
+from monitor.offline.train import train_risk
+from monitor.steps.playbook.file import builtin
 
 REPO_MODEL = Path(__file__).resolve().parent.parent / "models" / FILENAME
 
 
 def flags_and_scores(sample: Path, tmp: Path, model: RiskModel | None) -> tuple[list[dict], list[dict]]:
     flags, scores = tmp / f"f-{id(model)}.jsonl", tmp / f"s-{id(model)}.jsonl"
-    app.run(Config(input_path=str(sample), flags_out=str(flags), scores_out=str(scores),
-                   store_url=None, risk_model=model))
+    run_file(sample, ModelBundle(risk=model), flags_out=str(flags), scores_out=str(scores),
+             store_url=None)
     return ([json.loads(x) for x in flags.read_text().splitlines()],
             [json.loads(x) for x in scores.read_text().splitlines()])
 
@@ -71,7 +73,7 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 def test_version_mismatch_is_refused_with_a_clear_error(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
     body = json.loads(REPO_MODEL.read_text())
     change(body)
-    for other in ("anger.skops", "anger.json", "support.skops", "support.json"):  # intact
+    for other in ("anger.npz", "anger.json", "support.npz", "support.json"):  # intact
         shutil.copy(REPO_MODEL.parent / other, tmp_path / other)
     path = tmp_path / FILENAME
     path.write_text(json.dumps(body))
@@ -123,12 +125,12 @@ def test_models_train_writes_the_models_that_the_monitor_then_uses(tmp_path: Pat
 def test_fast_scoring_is_the_standardised_logistic_regression(sample_path: Path) -> None:
     import math
 
-    from monitor.events import RawRecord
     from monitor.models.risk_model import features
-    from monitor.pipeline import Pipeline
+    from monitor.records.events import RawRecord
+    from monitor.steps.pipeline import Pipeline
 
     model = RiskModel.load(REPO_MODEL)
-    pipeline: Pipeline = app.build_pipeline(Config(input_path="-", store_url=None, risk_model=model))
+    pipeline: Pipeline = app.build_pipeline(ProcessingConfig(), ModelBundle(risk=model))
     lines = sample_path.read_bytes().splitlines()
     result = pipeline.process([RawRecord(x, "sample", i) for i, x in enumerate(lines)])
     states = [pipeline.states.get(c) for c in {p.event.conversation_id for p in result.processed}]

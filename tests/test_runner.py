@@ -5,10 +5,10 @@ from collections.abc import Iterator
 import pytest
 from helpers import pipeline, records
 
-from monitor.errors import Backpressure
-from monitor.events import RawRecord
-from monitor.pipeline import BatchResult
-from monitor.runner import MAX_BACKPRESSURE_WAIT_S, Runner, flush_all
+from monitor.records.errors import Backpressure
+from monitor.records.events import RawRecord
+from monitor.records.results import BatchResult
+from monitor.stream.runner import MAX_BACKPRESSURE_WAIT_S, Runner, flush_all
 
 
 class ListSource:

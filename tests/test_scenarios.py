@@ -12,8 +12,8 @@ import pytest
 import yaml
 from helpers import T0, product_pipeline
 
-from monitor.events import RawRecord
-from monitor.flags import SEVERITY_RANK, Flag, Transition
+from monitor.records.events import RawRecord
+from monitor.records.flags import SEVERITY_RANK, Flag, Transition
 
 SCENARIOS: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "scenarios.yaml").read_text(encoding="utf-8"))
@@ -66,7 +66,7 @@ def check_episodes(flags: list[Flag], transitions: list[Transition]) -> None:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
 def test_scenario(scenario: dict[str, Any]) -> None:
     recs, ts_to_index = build(scenario)
-    result = product_pipeline(store_url=None).process(recs)
+    result = product_pipeline().process(recs)
     flags = [f for f in result.flags if f.conversation_id == "s"]
     expected = scenario["expect"]
     got = [(int(f.message_id[1:]), f.kind) for f in flags]

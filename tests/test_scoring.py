@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.events import Event
-from monitor.normalise import normalise
-from monitor.playbook_file import builtin
-from monitor.scoring import RuleScorer
+from monitor.records.events import Event
+from monitor.steps.normalise import normalise
+from monitor.steps.playbook.file import builtin
+from monitor.steps.scoring import RuleScorer
 
 scorer = RuleScorer(builtin().lexicon)
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from monitor.events import Event
-from monitor.scoring import MessageScores, Signal
-from monitor.state import ConversationStates
+from monitor.records.events import Event
+from monitor.records.scores import MessageScores, Signal
+from monitor.steps.state import ConversationStates
 
 
 def ev(role: str, ts_s: int, cid: str = "c1", mid: str | None = None) -> Event:

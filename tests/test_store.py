@@ -4,9 +4,9 @@ import pytest
 from helpers import pipeline, records
 from sqlalchemy import update
 
-from monitor.errors import UsageError
-from monitor.sinks import StoreSink
-from monitor.store import Store, schema_info, store_url
+from monitor.io.sinks import StoreSink
+from monitor.io.store import Store, schema_info, store_url
+from monitor.records.errors import UsageError
 
 TURNS = [("customer", "你们这什么破服务！！！电话13800138000"), ("agent", "非常抱歉，我理解您的心情"),
          ("customer", "叫你们经理来，我要去12315投诉"), ("customer", "好的"), ("customer", "谢谢")]

@@ -1,110 +1,87 @@
 """Anger, learned: the probability that a customer message reads as angry.
 
-Character 1–3-grams, hashed (no vocabulary to store; ``char_hash.py`` does a whole batch
-in a few numpy calls), sublinear TF-IDF and a logistic
-regression, fitted on the human-labelled Weibo sets (NLPCC 2013 and SMP2020-EWECT virus
-train: anger vs every other label; disgust counts as "not anger", as in the evaluation
-sets) together with the team's own support messages (``models/data``, train split,
-weighted up so the support register is not drowned by 40,000 Weibo posts).
+Character 1–3-grams, hashed (``char_hash.py``), sublinear TF-IDF and a logistic
+regression, fitted offline (``monitor/offline/estimators.py``) on the human-labelled
+Weibo sets (NLPCC 2013 and SMP2020-EWECT virus train: anger vs every other label) together
+with the team's own support messages (``models/data``, train split, weighted up).
 
-The scorer combines it with the PLAYBOOK rules as ``max(rules, model)``: the rules stay a
-floor of explicit evidence (threats, insults, ！！！) and the model adds anger voiced
-without the listed words (因为 … 一句话都没有 …, 这就是你们的服务？).
-
-Persistence without pickle (``artifact.py``): the fitted scikit-learn pipeline in a skops
-file and a JSON file beside it with the format, checksum, library versions, data hashes
-and held-out metrics.
+At run time the model is its fitted arrays — idf, coefficients, intercept — in
+``models/anger.npz`` with ``anger.json`` beside it (format, checksum, data, figures),
+scored with numpy alone (``linear.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from monitor.errors import ModelVersionError
-from monitor.models import artifact
-from monitor.models.risk_model import DEFAULT_DIR
+import numpy as np
 
-FORMAT = "support-monitor/anger/1"
-FILENAME = "anger.skops"
+from monitor.models import artifact, linear
+from monitor.models.char_hash import HashedCounts, hash_counts
+
+FORMAT = "support-monitor/anger/2"  # 2: plain arrays (1 was a scikit-learn pipeline in skops)
+FILENAME = "anger.npz"
 META_FILENAME = "anger.json"
 N_FEATURES = 2**17
-
-if TYPE_CHECKING:
-    from sklearn.pipeline import Pipeline
+NGRAM_MAX = 3
 
 
 class AngerModel:
-    """Hashed character n-grams → TF-IDF → logistic regression. Fitted: ``pipeline_``."""
+    """P(anger) per normalised text from the fitted arrays."""
 
     name = "anger-lr-v1"
 
-    def __init__(self, c: float = 3.0, n_features: int = N_FEATURES) -> None:
-        self.c = c
-        self.n_features = n_features
-        self.metadata: dict[str, Any] = {}
-
-    def fit(self, texts: Sequence[str], labels: Sequence[bool],
-            sample_weight: Sequence[float] | None = None) -> AngerModel:
-        """Fit on normalised texts (``monitor.normalise.normalise``)."""
-        from sklearn.feature_extraction.text import TfidfTransformer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-
-        from monitor.models.char_hash import CharNgramHasher
-
-        self.pipeline_: Pipeline = make_pipeline(
-            CharNgramHasher(n_features=self.n_features, ngram_max=3),
-            TfidfTransformer(sublinear_tf=True),
-            LogisticRegression(C=self.c, max_iter=3000))
-        self.pipeline_.fit(list(texts), list(labels),
-                           logisticregression__sample_weight=sample_weight)
-        return self
+    def __init__(self, idf: np.ndarray, coef: np.ndarray, intercept: float,
+                 ngram_max: int = NGRAM_MAX, metadata: dict[str, Any] | None = None) -> None:
+        if idf.shape != coef.shape or idf.ndim != 1:
+            raise ValueError("idf and coef must be vectors of the same length")
+        self.idf = idf
+        self.coef = coef
+        self.intercept = float(intercept)
+        self.n_features = int(idf.shape[0])
+        self.ngram_max = ngram_max
+        self.metadata = metadata or {}
 
     @property
     def hashing(self) -> tuple[int, int]:
         """(buckets, longest n-gram): models that hash alike can share ``hash(texts)``."""
-        hasher = self.pipeline_[0]
-        return hasher.n_features, hasher.ngram_max
+        return self.n_features, self.ngram_max
 
-    def hash(self, texts: Sequence[str]) -> Any:
-        return self.pipeline_[0].transform(texts)
+    def hash(self, texts: Sequence[str]) -> HashedCounts:
+        return hash_counts(texts, self.n_features, self.ngram_max)
 
-    def predict_proba(self, texts: Sequence[str], counts: Any = None) -> list[float]:
+    def predict_proba(self, texts: Sequence[str], counts: HashedCounts | None = None) -> list[float]:
         """P(anger) per normalised text, one vectorised call per batch; ``counts``:
         ``hash(texts)`` when the caller has it already."""
         if not texts:
             return []
-        from monitor.models import linear
-
         counts = self.hash(texts) if counts is None else counts
-        _, idf, lr = self.pipeline_
-        return linear.positive_proba(linear.tfidf(counts, idf), lr).tolist()  # type: ignore[no-any-return]
+        values = linear.tfidf(counts, self.idf)
+        return linear.sigmoid(linear.decision(counts, values, self.coef, self.intercept)).tolist()  # type: ignore[no-any-return]
 
     # --- persistence ----------------------------------------------------------------
     def save(self, directory: Path, metadata: dict[str, Any]) -> Path:
-        self.metadata = artifact.save(directory, FILENAME, META_FILENAME, self.pipeline_, {
-            "format": FORMAT, "name": self.name,
-            "hyperparameters": {"C": self.c, "n_features": self.n_features, "ngram_range": [1, 3]},
-            **metadata})
+        self.metadata = artifact.save(
+            directory, FILENAME, META_FILENAME,
+            {"idf": self.idf, "coef": self.coef, "intercept": np.array([self.intercept])},
+            {"format": FORMAT, "name": self.name, **metadata,
+             "hashing": {"n_features": self.n_features, "ngram_max": self.ngram_max}})
         return directory / FILENAME
 
     @classmethod
     def load(cls, directory: Path) -> AngerModel:
-        from sklearn.pipeline import Pipeline
-
-        pipeline, meta = artifact.load(directory, FILENAME, META_FILENAME, FORMAT, "anger model")
-        if not isinstance(pipeline, Pipeline):
-            raise ModelVersionError(f"{directory / FILENAME} does not hold a scikit-learn pipeline")
-        model = cls(float(meta["hyperparameters"]["C"]), int(meta["hyperparameters"]["n_features"]))
-        model.pipeline_ = pipeline
-        model.metadata = meta
-        return model
+        meta = artifact.read_json(directory / META_FILENAME, FORMAT, "anger model")
+        n = int(meta.get("hashing", {}).get("n_features", N_FEATURES))
+        arrays, meta = artifact.load(directory, FILENAME, META_FILENAME, FORMAT, "anger model",
+                                     {"idf": (n,), "coef": (n,), "intercept": (1,)})
+        return cls(arrays["idf"], arrays["coef"], float(arrays["intercept"][0]),
+                   int(meta["hashing"].get("ngram_max", NGRAM_MAX)), meta)
 
 
 def load_default(models_dir: str | None = None) -> AngerModel | None:
     """The model in ``models_dir`` (required there), else the repository's models/ when it
     has one, else None: the rules alone score anger."""
-    directory = artifact.find(models_dir, DEFAULT_DIR, META_FILENAME)
+    directory = artifact.find(models_dir, META_FILENAME)
     return AngerModel.load(directory) if directory else None

@@ -1,47 +1,27 @@
-"""Model files without pickle: a skops file of fitted scikit-learn parts and a JSON file
-beside it (format, sha256 of the skops file, library versions, date, data, metrics).
+"""Model files without pickle: plain arrays in a ``.npz`` file and a JSON file beside it
+(format, sha256 of the arrays file, the data and figures it was trained with).
 
-Loading refuses, with a message that says to retrain: another format, a skops file that
-does not match the checksum, another scikit-learn minor version, other feature names,
-and any type inside the file that is not scikit-learn's, numpy's or ours.
+Loading needs numpy alone and refuses, with a message that says to retrain: another
+format, an arrays file that does not match the checksum, arrays missing or of the wrong
+shape, other feature names. ``allow_pickle=False``: a file cannot run code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import ModelVersionError, UsageError
+import numpy as np
 
-# Our own types a skops file may hold besides skops' defaults (scikit-learn, numpy, scipy).
-TRUSTED = ["monitor.models.char_hash.CharNgramHasher"]
+from monitor.records.errors import ModelVersionError, UsageError
+
+# The shipped models live in the repository's models/ folder (see models/README.md).
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
 RETRAIN = "retrain with 'support-monitor models train'"
-
-
-def _minor(version: str) -> str:
-    return ".".join(version.split(".")[:2])
-
-
-def save(directory: Path, filename: str, meta_filename: str, fitted: Any,
-         metadata: dict[str, Any]) -> dict[str, Any]:
-    """Write ``fitted`` and its metadata; return the metadata as written."""
-    import numpy as np
-    import sklearn
-    import skops
-    import skops.io as sio
-
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / filename
-    sio.dump(fitted, path)
-    meta = {**metadata, "file": filename, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            "scikit-learn": sklearn.__version__, "skops": skops.__version__, "numpy": np.__version__,
-            "trained": datetime.now(UTC).isoformat(timespec="seconds")}
-    (directory / meta_filename).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
-                                           encoding="utf-8")
-    return meta
 
 
 def read_json(path: Path, fmt: str, what: str) -> dict[str, Any]:
@@ -59,12 +39,26 @@ def read_json(path: Path, fmt: str, what: str) -> dict[str, Any]:
     return body  # type: ignore[no-any-return]
 
 
-def load(directory: Path, filename: str, meta_filename: str, fmt: str, what: str,
-         features: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
-    """The fitted object and its metadata, after every check above."""
-    import sklearn
-    import skops.io as sio
+def save(directory: Path, filename: str, meta_filename: str, arrays: Mapping[str, np.ndarray],
+         metadata: dict[str, Any]) -> dict[str, Any]:
+    """Write the arrays and their metadata; return the metadata as written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / filename
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+    meta = {**metadata, "file": filename, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "numpy": np.__version__, "arrays": {k: list(v.shape) for k, v in arrays.items()}}
+    meta.setdefault("trained", datetime.now(UTC).isoformat(timespec="seconds"))
+    (directory / meta_filename).write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
+                                           encoding="utf-8")
+    return meta
 
+
+def load(directory: Path, filename: str, meta_filename: str, fmt: str, what: str,
+         shapes: Mapping[str, tuple[int | None, ...]],
+         features: list[str] | None = None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The arrays (each of the shape in ``shapes``, None: any length) and the metadata,
+    after every check above."""
     meta_path, path = directory / meta_filename, directory / filename
     meta = read_json(meta_path, fmt, what)
     try:
@@ -77,21 +71,29 @@ def load(directory: Path, filename: str, meta_filename: str, fmt: str, what: str
     if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
         raise ModelVersionError(f"{path} does not match the checksum in {meta_path}: the pair was "
                                 f"changed separately; {RETRAIN}")
-    if _minor(str(meta.get("scikit-learn"))) != _minor(sklearn.__version__):
-        raise ModelVersionError(
-            f"{what} {path} was made with scikit-learn {meta.get('scikit-learn')}, this "
-            f"installation has {sklearn.__version__}: {RETRAIN} or install "
-            f"scikit-learn=={meta.get('scikit-learn')}")
-    untrusted = set(sio.get_untrusted_types(data=blob)) - set(TRUSTED)
-    if untrusted:
-        raise ModelVersionError(f"{path} holds types this version does not trust: {sorted(untrusted)}")
-    return sio.loads(blob, trusted=TRUSTED), meta
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (ValueError, OSError) as exc:
+        raise ModelVersionError(f"{what} {path} is not a readable arrays file: {exc}") from None
+    for name, shape in shapes.items():
+        found = arrays.get(name)
+        if found is None or len(found.shape) != len(shape) or any(
+                want is not None and want != got for want, got in zip(shape, found.shape, strict=True)):
+            raise ModelVersionError(f"{what} {path}: array {name!r} is missing or has the wrong "
+                                    f"shape ({None if found is None else found.shape}, expected "
+                                    f"{shape}): {RETRAIN}")
+    return arrays, meta
 
 
-def find(models_dir: str | None, default_dir: Path, meta_filename: str) -> Path | None:
+def find(models_dir: str | None, meta_filename: str) -> Path | None:
     """The folder to load from: ``models_dir`` when given (the model must be there), else
-    ``default_dir`` when it holds the model, else None (the rules alone are used)."""
-    directory = Path(models_dir) if models_dir else default_dir
+    the repository's models/ when it holds the model, else None (the rules alone)."""
+    directory = Path(models_dir) if models_dir else DEFAULT_DIR
     if models_dir is None and not (directory / meta_filename).exists():
         return None
     return directory
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

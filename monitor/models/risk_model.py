@@ -4,7 +4,8 @@ A logistic regression over the conversation's course as the state step keeps it 
 level and peak, turns, acknowledgements, angry turns not yet acknowledged, how much the
 customer wrote, threats and other signals seen), fitted on the dialogues of
 NTCIR-14 DCH-1 (``dch1_train``) whose 19 annotators voted on satisfaction (dissatisfied:
-mean ≤ -0.5). Cross-validated AUC is kept in the artifact's metadata.
+mean ≤ -0.5). Fitted offline (``monitor/offline/estimators.py``); the cross-validated AUC is kept
+in the artifact's metadata.
 
 The artifact is JSON (no pickle): feature names, scaler and coefficients, and version
 metadata. Loading checks the format and the feature names against this code, so a model
@@ -14,19 +15,17 @@ Scoring is a dot product in plain Python: a few microseconds per message.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import operator
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import ModelVersionError
+from monitor.models import artifact
 from monitor.models.artifact import read_json
-from monitor.state import ConversationState
+from monitor.records.conversation import ConversationState
+from monitor.records.errors import ModelVersionError
 
 FORMAT = "support-monitor/conversation-risk/1"
 SIGNALS = ("anger_words", "insult", "supervisor_request", "legal_threat", "regulator_threat",
@@ -38,8 +37,6 @@ FEATURES = ("anger_peak", "anger_ewma", "last_anger", "customer_turns", "agent_t
             *(f"signal:{s}" for s in SIGNALS))
 _N_NUMERIC = len(FEATURES) - len(SIGNALS)
 FILENAME = "conversation_risk.json"
-# Model artifacts live in the repository's models/ folder (see models/README.md).
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "models"
 
 
 def _numeric(s: ConversationState) -> tuple[float, ...]:
@@ -101,40 +98,8 @@ class RiskModel:
                          float(body["intercept"]), body.get("metadata", {}))
 
 
-def fit(states: Sequence[ConversationState], labels: Sequence[bool],
-        metadata: dict[str, Any] | None = None) -> RiskModel:
-    """Fit on final conversation states; the 5-fold cross-validated AUC goes in the metadata."""
-    import numpy as np
-    import sklearn
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    x = np.array([features(s) for s in states])
-    y = np.array(labels)
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    model.fit(x, y)
-    scaler, lr = model[0], model[-1]
-    scale = [float(v) if v > 0 else 1.0 for v in scaler.scale_]
-    meta = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "samples": len(y),
-            "positives": int(y.sum()), "cv_roc_auc_5fold": round(float(roc_auc_score(y, held_out)), 4),
-            "scikit-learn": sklearn.__version__, **(metadata or {})}
-    return RiskModel(tuple(float(v) for v in scaler.mean_), tuple(scale),
-                     tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]), meta)
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_default(models_dir: str | None = None) -> RiskModel | None:
     """The model in ``models_dir`` (required there), else the repository's models/ when it
     has one, else None: the rule-based conversation risk is used."""
-    path = Path(models_dir or DEFAULT_DIR) / FILENAME
-    if models_dir is None and not path.exists():
-        return None
-    return RiskModel.load(path)
+    directory = artifact.find(models_dir, FILENAME)
+    return RiskModel.load(directory / FILENAME) if directory else None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from monitor.io.store import Store
 from monitor.report.charts import charts
 from monitor.report.figures import Figures, Targets, Week, compute
 from monitor.report.render import render
-from monitor.store import Store
 
 __all__ = ["Report", "Targets", "Week", "weekly"]
 

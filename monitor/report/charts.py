@@ -9,7 +9,7 @@ import base64
 import io
 from functools import lru_cache
 
-from monitor.errors import UsageError
+from monitor.records.errors import UsageError
 from monitor.report.figures import Figures
 
 # Fonts with Simplified Chinese glyphs, in order of preference.

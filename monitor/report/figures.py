@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.flags import SEVERITY_RANK
 from monitor.privacy import mask
+from monitor.records.flags import SEVERITY_RANK
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,205 @@
+"""The argument parsers, one builder per subcommand. Light on purpose: building the whole
+parser imports nothing but argparse, so ``--help`` and every command start fast; each
+command's handler module (``monitor/cli/<command>.py``) is imported only when chosen."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from monitor import __version__
+
+
+class Parser(argparse.ArgumentParser):
+    """Bad arguments: one line naming the problem, exit code 2, no usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"support-monitor: error: {message} (see --help)\n")
+
+
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return number
+
+
+def port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0..65535: {value!r}")
+    return number
+
+
+MODELS_HELP = ("folder with the trained models: anger.npz + anger.json, support.npz + "
+               "support.json, conversation_risk.json (default: the repository's models/ when "
+               "it has them; else the rules alone)")
+PLAYBOOK_HELP = ("YAML file with thresholds, response-time targets and term lists, applied "
+                 "over the built-in one (see 'support-monitor playbook show')")
+
+
+def _run(sub: argparse._SubParsersAction[Parser]) -> None:
+    run = sub.add_parser("run", help="the main job: read events, write flags",
+                         description="Read message events (JSON Lines), score them, follow "
+                                     "conversations and raise playbook flags.")
+    src = run.add_argument_group("source")
+    src.add_argument("--input", metavar="PATH", help="JSON Lines file, or - for stdin")
+    src.add_argument("--kafka-bootstrap", metavar="HOST:PORT[,…]",
+                     help="consume from Kafka instead (with --topic and --group)")
+    src.add_argument("--topic", action="append", metavar="T", help="input topic (repeatable)")
+    src.add_argument("--group", metavar="G", help="consumer group id")
+    src.add_argument("--kafka-start", choices=("earliest", "latest"), default="earliest",
+                     help="where a group without committed offsets starts (default earliest)")
+    src.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE",
+                     help="kafka-python client setting passed through, e.g. "
+                          "security_protocol=SASL_SSL, sasl_mechanism=PLAIN, "
+                          "sasl_plain_password=env:KAFKA_PASSWORD (read from the environment)")
+    src.add_argument("--rebuild-window", type=positive_int, default=24 * 3600, metavar="SECONDS",
+                     help="on partition assignment, re-read this much of the partition's "
+                          "history to rebuild conversation state (default 86400)")
+    src.add_argument("--max-poll-interval-ms", type=positive_int, default=300_000, metavar="MS",
+                     help=argparse.SUPPRESS)
+    src.add_argument("--session-timeout-ms", type=positive_int, default=45_000, metavar="MS",
+                     help=argparse.SUPPRESS)
+    out = run.add_argument_group("outputs")
+    out.add_argument("--flags-out", metavar="PATH|-",
+                     help="flags as JSON Lines (default: stdout when no other flag output)")
+    out.add_argument("--flags-topic", metavar="T", help="also produce flags to this Kafka topic")
+    out.add_argument("--dead-letter-topic", metavar="T",
+                     help="produce invalid events with their reason to this Kafka topic")
+    out.add_argument("--scores-out", metavar="PATH", help="one line of scores per message")
+    out.add_argument("--dead-letter-out", metavar="PATH",
+                     help="invalid events with their reason")
+    out.add_argument("--store", metavar="URL",
+                     help="SQLite file or SQLAlchemy URL (postgresql://…); 'none' for no store; "
+                          "default $SUPPORT_MONITOR_STORE or ./support-monitor.db")
+    out.add_argument("--metrics-port", type=port, metavar="N",
+                     help="serve Prometheus /metrics and /healthz, /readyz on this port")
+    out.add_argument("--alertmanager-url", metavar="URL",
+                     help="push escalations (and critical urgent flags) to this Alertmanager")
+    out.add_argument("--alert-link", metavar="TEMPLATE", default="",
+                     help="link sent with each alert, e.g. https://console/flags/{flag_id}")
+    tune = run.add_argument_group("tuning")
+    tune.add_argument("--batch-size", type=positive_int, default=200, metavar="N")
+    tune.add_argument("--conversation-ttl", type=positive_int, default=24 * 3600, metavar="SECONDS",
+                      help="forget conversations idle this long in event time (default 86400)")
+    tune.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+    tune.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+    run.add_argument("--quiet", action="store_true", help="no progress and no summary")
+
+
+def _score(sub: argparse._SubParsersAction[Parser]) -> None:
+    score = sub.add_parser("score", help="scores for single customer messages, as JSON",
+                           description="Print anger, urgency, complaint type and signals of "
+                                       "each TEXT as one JSON object per line.")
+    score.add_argument("texts", nargs="+", metavar="TEXT")
+    score.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+    score.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+
+
+def _demo(sub: argparse._SubParsersAction[Parser]) -> None:
+    demo = sub.add_parser("demo", help="the whole pipeline on the bundled sample stream",
+                          description="Replay the bundled sample stream (no services needed), "
+                                      "print the flags and write them to the store.")
+    demo.add_argument("--store", metavar="URL", default="support-monitor-demo.db",
+                      help="where the demo writes (default ./support-monitor-demo.db)")
+    demo.add_argument("--flags-out", metavar="PATH", help="also write the flags as JSON Lines")
+    demo.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+    demo.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+
+
+def _report(sub: argparse._SubParsersAction[Parser]) -> None:
+    report = sub.add_parser("report", help="reports for managers",
+                            description="Reports read from the store.")
+    report_sub = report.add_subparsers(dest="action", required=True, parser_class=Parser)
+    weekly = report_sub.add_parser(
+        "weekly", help="the weekly trend report",
+        description="Volume, anger, flags, escalations, response times against the targets, "
+                    "complaint and customer types, coaching, week over week. Event time, ISO "
+                    "weeks. E-mail: --mail-to plus $SMTP_HOST, $SMTP_PORT, $SMTP_FROM, "
+                    "$SMTP_USER, $SMTP_PASSWORD, $SMTP_STARTTLS (default 1).")
+    weekly.add_argument("--week", metavar="YYYY-Www",
+                        help="ISO week, e.g. 2026-W47 (default: the last complete week)")
+    weekly.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+    weekly.add_argument("--timezone", default="Asia/Shanghai", metavar="TZ",
+                        help="where weeks begin and end (default Asia/Shanghai)")
+    weekly.add_argument("--format", choices=("html", "md", "json"), default="html")
+    weekly.add_argument("--out", required=True, metavar="FILE", help="where to write it (- for stdout)")
+    weekly.add_argument("--mail-to", action="append", default=[], metavar="ADDRESS",
+                        help="also send the report by e-mail (repeatable)")
+    weekly.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+
+
+def _models(sub: argparse._SubParsersAction[Parser]) -> None:
+    models = sub.add_parser("models", help="train and evaluate the models",
+                            description="Measure the scorers on held-out public data. Needs the "
+                                        "[train] extra: pip install 'support-monitor[train]'.")
+    models_sub = models.add_subparsers(dest="action", required=True, parser_class=Parser)
+    evaluate = models_sub.add_parser(
+        "evaluate", help="anger ROC AUC / AP per evaluation set, and conversation risk on dch1",
+        description="Print the model card's table: the scorer in use, the TF-IDF + logistic "
+                    "regression baseline and snownlp on the Weibo emotion sets, and the "
+                    "conversation-risk AUC on dch1_train.")
+    evaluate.add_argument("--data-dir", required=True, metavar="DIR",
+                          help="the shared data folder, e.g. ../shared/data")
+    evaluate.add_argument("--skip-snownlp", action="store_true",
+                          help="leave out snownlp (about 100 texts/s)")
+    evaluate.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+    evaluate.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+    train = models_sub.add_parser(
+        "train", help="fit the anger, urgency/complaint-type and conversation-risk models",
+        description="Fit the anger model on the Weibo train sets and the team's support "
+                    "messages (models/anger.npz + anger.json), the urgency and complaint-type "
+                    "model on the support messages (support.npz + support.json), then the "
+                    "conversation-risk model on the satisfaction votes of dch1_train "
+                    "(models/conversation_risk.json). Plain arrays, no pickle.")
+    train.add_argument("--data-dir", required=True, metavar="DIR",
+                       help="the shared data folder, e.g. ../shared/data")
+    train.add_argument("--out", metavar="DIR",
+                       help="where to write the models (default: the repository's models/)")
+    train.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+
+
+def _dashboards(sub: argparse._SubParsersAction[Parser]) -> None:
+    dash = sub.add_parser("dashboards", help="export or upload the Grafana dashboards",
+                          description="The Grafana dashboards (Floor live, Trends, Monitor health).")
+    dash_sub = dash.add_subparsers(dest="action", required=True, parser_class=Parser)
+    export = dash_sub.add_parser("export", help="write the dashboards as JSON files into DIR")
+    export.add_argument("dir", metavar="DIR")
+    push = dash_sub.add_parser("push", help="upload the dashboards through Grafana's HTTP API "
+                                            "(token from $GRAFANA_TOKEN)")
+    push.add_argument("--grafana-url", required=True, metavar="URL")
+    push.add_argument("--folder-uid", metavar="UID", help="Grafana folder to put them in")
+
+
+def _playbook(sub: argparse._SubParsersAction[Parser]) -> None:
+    book = sub.add_parser("playbook", help="check or print the playbook file",
+                          description="The playbook file holds thresholds, response-time "
+                                      "targets and term lists (YAML).")
+    book_sub = book.add_subparsers(dest="action", required=True, parser_class=Parser)
+    check = book_sub.add_parser("check", help="check a playbook file; exit 2 with the line on error")
+    check.add_argument("file", metavar="FILE")
+    book_sub.add_parser("show", help="print the built-in playbook file, to copy and edit")
+
+
+# Subcommand -> parser builder; the handler is ``monitor.cli.<subcommand>.main``.
+BUILDERS = {"run": _run, "score": _score, "demo": _demo, "report": _report, "models": _models,
+            "dashboards": _dashboards, "playbook": _playbook}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="support-monitor",
+                    description="Anger and escalation monitor for Chinese customer-support chat streams.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for add in BUILDERS.values():
+        add(sub)
+    return parser

@@ -1,0 +1,114 @@
+"""``support-monitor run``: the main job."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from rich.console import Console
+
+from monitor import app
+from monitor.cli.common import store_arg
+from monitor.cli.terminal import print_summary, progress_bar
+from monitor.config import OutputConfig, ProcessingConfig, RunConfig, SourceConfig
+from monitor.io.kafka_source import KafkaSettings
+from monitor.models import artifact
+from monitor.models.bundle import load_models
+from monitor.ops.alerts import AlertSettings
+from monitor.records.errors import UsageError
+from monitor.steps.playbook import file as playbook_file
+from monitor.stream.runner import RunStats
+
+
+def main(args: argparse.Namespace) -> int:
+    kafka = _kafka(args)
+    if not args.input and kafka is None:
+        raise UsageError("run needs --input PATH (or - for stdin), or --kafka-bootstrap")
+    other_flag_output = bool(args.flags_topic)
+    config = RunConfig(
+        source=SourceConfig(input_path=None if kafka else args.input, kafka=kafka,
+                            batch_size=args.batch_size),
+        outputs=OutputConfig(
+            flags_out=args.flags_out or (None if other_flag_output else "-"),
+            scores_out=args.scores_out, dead_letter_out=args.dead_letter_out,
+            store_url=store_arg(args.store), flags_topic=args.flags_topic,
+            dead_letter_topic=args.dead_letter_topic, metrics_port=args.metrics_port),
+        processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
+                                    conversation_ttl_s=args.conversation_ttl),
+        models=load_models(args.models_dir),
+        alerts=_alerts(args),
+    )
+    err = Console(stderr=True)
+    if not config.models:
+        # An installed (not editable) package has no models/ beside it: say so rather than
+        # silently scoring with the rules alone.
+        err.print(f"warning: no trained models in {artifact.DEFAULT_DIR}; scoring with the rules "
+                  "alone (give --models-dir DIR)", highlight=False, soft_wrap=True)
+    if args.quiet:
+        app.run(config)
+        return 0
+    stats = _with_progress(config, err)
+    print_summary(err, stats)
+    return 0
+
+
+def _kafka(args: argparse.Namespace) -> KafkaSettings | None:
+    if not args.kafka_bootstrap:
+        for name in ("topic", "group", "flags_topic", "dead_letter_topic"):
+            if getattr(args, name):
+                raise UsageError(f"--{name.replace('_', '-')} needs --kafka-bootstrap")
+        return None
+    if args.input:
+        raise UsageError("give either --input or --kafka-bootstrap, not both")
+    if not args.topic or not args.group:
+        raise UsageError("--kafka-bootstrap needs --topic and --group")
+    return KafkaSettings(
+        bootstrap=args.kafka_bootstrap, topics=tuple(args.topic), group=args.group,
+        start=args.kafka_start, rebuild_window_s=args.rebuild_window,
+        max_poll_interval_ms=args.max_poll_interval_ms,
+        session_timeout_ms=args.session_timeout_ms,
+        options=dict(_kafka_option(o) for o in args.kafka_option),
+    )
+
+
+def _kafka_option(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--kafka-option needs KEY=VALUE, got {text!r}")
+    if raw.startswith("env:"):
+        name = raw[4:]
+        if name not in os.environ:
+            raise UsageError(f"--kafka-option {key}: environment variable {name} is not set")
+        raw = os.environ[name]
+    value: object = raw
+    if raw.lower() in ("true", "false"):
+        value = raw.lower() == "true"
+    elif raw.isdigit():
+        value = int(raw)
+    return key, value
+
+
+def _alerts(args: argparse.Namespace) -> AlertSettings | None:
+    if not args.alertmanager_url:
+        return None
+    if not args.alertmanager_url.startswith(("http://", "https://")):
+        raise UsageError(f"--alertmanager-url must be http(s)://…, got {args.alertmanager_url!r}")
+    try:
+        args.alert_link.format(flag_id="x")
+    except (KeyError, IndexError, ValueError):
+        raise UsageError("--alert-link may only use {flag_id}, e.g. "
+                         "https://console.example/flags/{flag_id}") from None
+    return AlertSettings(args.alertmanager_url, args.alert_link)
+
+
+def _with_progress(config: RunConfig, err: Console) -> RunStats:
+    if not err.is_terminal or config.source.input_path in ("-", None):
+        return app.run(config)
+    with progress_bar(err) as bar:
+        task = bar.add_task("replay", total=None, msgs=0, rate=0.0)
+
+        def update(stats: RunStats) -> None:
+            done, total = stats.progress
+            bar.update(task, completed=done, total=total, msgs=stats.messages, rate=stats.rate)
+
+        return app.run(config, on_batch=update)

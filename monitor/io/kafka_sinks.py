@@ -1,0 +1,81 @@
+"""Sinks on Kafka: the flags topic and the dead-letter topic (CONTRACT §2, §1).
+
+Records are keyed by ``conversation_id`` and produced with ``acks=all`` and the
+idempotent producer. ``flush`` waits for every record of the batch to be acknowledged:
+a broker that is slow to answer is backpressure (the runner pauses and retries, bounded);
+any other send error fails loudly, so offsets are never committed past lost outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError, KafkaTimeoutError
+from kafka.producer.future import FutureRecordMetadata
+
+from monitor.records.errors import Backpressure, UsageError
+from monitor.records.results import BatchResult
+
+
+def make_producer(options: dict[str, Any]) -> KafkaProducer:
+    try:
+        return KafkaProducer(acks="all", enable_idempotence=True, linger_ms=5,
+                             max_block_ms=10_000, **options)
+    except KafkaError as exc:
+        raise UsageError(f"cannot connect the Kafka producer: {exc}") from None
+
+
+class _TopicSink:
+    FLUSH_TIMEOUT_S = 10.0
+
+    def __init__(self, producer: KafkaProducer, topic: str) -> None:
+        self._producer = producer
+        self.topic = topic
+        self._pending: list[FutureRecordMetadata] = []
+
+    def _send(self, key: str, value: dict[str, Any]) -> None:
+
+        try:
+            future = self._producer.send(
+                self.topic, key=key.encode(),
+                value=json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+        except KafkaTimeoutError:  # the producer's buffer is full: the broker is slow
+            raise Backpressure(self.topic, 1.0) from None
+        self._pending.append(future)
+
+    def flush(self) -> None:
+        try:
+            self._producer.flush(timeout=self.FLUSH_TIMEOUT_S)
+        except KafkaTimeoutError:
+            raise Backpressure(self.topic, 1.0) from None
+        for future in self._pending:
+            future.get(timeout=0)  # raises the send's error, if any: fail loudly
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+
+
+class FlagsTopic(_TopicSink):
+    def write(self, batch: BatchResult) -> None:
+        for flag in batch.flags:
+            self._send(flag.conversation_id, flag.to_json())
+
+
+class DeadLetterTopic(_TopicSink):
+    def write(self, batch: BatchResult) -> None:
+        for dead in batch.dead_letters:
+            self._send(_conversation_key(dead.record.value), dead.to_json())
+
+
+def _conversation_key(raw: bytes | str) -> str:
+    """The record's conversation_id when it can be read at all, so a dead letter lands
+    beside its conversation; otherwise a fixed key."""
+    try:
+        obj = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return "invalid"
+    cid = obj.get("conversation_id") if isinstance(obj, dict) else None
+    return cid if isinstance(cid, str) and cid else "invalid"

@@ -1,0 +1,225 @@
+"""The store: processed-message scores (masked text) and flags with their lifecycle.
+
+SQLAlchemy Core; SQLite file by default, PostgreSQL by URL. Writes are idempotent
+(primary keys on message and flag ids), so a replay or a redelivery stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from monitor.records.errors import Backpressure, UsageError
+from monitor.records.flags import Flag, Status, Transition
+
+metadata = MetaData()
+
+messages = Table(
+    "messages", metadata,
+    Column("conversation_id", String(128), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("queue", String(128)),
+    Column("agent_id", String(128)),
+    Column("text_masked", Text, nullable=False),
+    Column("anger", Float),
+    Column("urgency", Float),
+    Column("conversation_risk", Float),
+    Column("complaint_type", String(32)),
+    Column("signals", JSON, nullable=False),
+    Index("ix_messages_ts", "ts_ms"),
+)
+
+flags = Table(
+    "flags", metadata,
+    Column("flag_id", String(36), primary_key=True),
+    Column("conversation_id", String(128), nullable=False),
+    Column("message_id", String(128), nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("anger", Float, nullable=False),
+    Column("urgency", Float, nullable=False),
+    Column("conversation_risk", Float, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("complaint_type", String(32)),
+    Column("customer_types", JSON, nullable=False),
+    Column("suggestion", Text, nullable=False),
+    Column("playbook_ref", String(200), nullable=False),
+    Column("excerpt", Text, nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("queue", String(128)),
+    Column("agent_id", String(128)),
+    Column("status", String(16), nullable=False),
+    Column("acknowledged_ts_ms", BigInteger),
+    Column("resolved_ts_ms", BigInteger),
+    Column("status_reason", String(64)),
+    Index("ix_flags_ts", "ts_ms"),
+    Index("ix_flags_status", "status"),
+    Index("ix_flags_conversation", "conversation_id"),
+)
+
+schema_info = Table(
+    "schema_info", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+SCHEMA_VERSION = 1
+
+
+def store_url(value: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite)."""
+    if "://" in value:
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value[len("postgresql://"):]
+        return value
+    return f"sqlite:///{value}"
+
+
+def _dt(ts_ms: int) -> datetime:
+    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
+
+
+class Store:
+    """Idempotent writes of messages and flags, and flag lifecycle updates."""
+
+    def __init__(self, url: str) -> None:
+        self.url = store_url(url)
+        try:
+            self.engine: Engine = create_engine(self.url, future=True)
+        except Exception as exc:  # bad URL or missing driver: a usage error, not a crash
+            raise UsageError(f"cannot use store {url!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        try:
+            self._create_schema()
+        except OperationalError as exc:
+            raise UsageError(f"cannot open store {url!r}: {exc.orig}") from None
+
+    def _create_schema(self) -> None:
+        # Several instances may start at once on one database: when another one creates
+        # a table between our check and our CREATE, look again (then it exists).
+        for attempt in range(5):
+            try:
+                metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    row = conn.execute(select(schema_info.c.version)).first()
+                    if row is None:
+                        conn.execute(self._insert(schema_info).values(id=1, version=SCHEMA_VERSION)
+                                     .on_conflict_do_nothing())
+                    elif row.version != SCHEMA_VERSION:
+                        raise UsageError(f"store schema version {row.version}, "
+                                         f"expected {SCHEMA_VERSION}")
+                return
+            except (OperationalError, IntegrityError, ProgrammingError) as exc:
+                raced = "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig)
+                if not raced or attempt == 4:
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+
+    def write(self, message_rows: Sequence[dict[str, Any]], new_flags: Sequence[Flag],
+              transitions: Sequence[Transition]) -> None:
+        """Write one batch in one transaction. ``message_rows`` text must already be masked."""
+        try:
+            with self.engine.begin() as conn:
+                if message_rows:
+                    rows = [{**r, "ts": _dt(r["ts_ms"])} for r in message_rows]
+                    conn.execute(self._insert(messages).on_conflict_do_nothing(), rows)
+                if new_flags:
+                    conn.execute(self._insert(flags).on_conflict_do_nothing(),
+                                 [_flag_row(f) for f in new_flags])
+                for t in transitions:
+                    conn.execute(_transition_stmt(t))
+        except OperationalError as exc:
+            if "locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+                raise Backpressure("store", 0.5) from exc
+            raise
+
+    def set_status(self, flag_id: str, status: Status, ts_ms: int, reason: str) -> bool:
+        """Acknowledge or resolve a flag by hand (supervisor action). True if it changed."""
+        with self.engine.begin() as conn:
+            result = conn.execute(_transition_stmt(Transition(flag_id, status, ts_ms, reason)))
+            return bool(result.rowcount)
+
+    def flags(self, status: str | None = None) -> list[dict[str, Any]]:
+        query = select(flags).order_by(flags.c.ts_ms, flags.c.flag_id)
+        if status:
+            query = query.where(flags.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def between(self, table: str, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+        """Rows of ``messages`` or ``flags`` with event time in [start_ms, end_ms)."""
+        t = {"messages": messages, "flags": flags}[table]
+        query = select(t).where(t.c.ts_ms >= start_ms, t.c.ts_ms < end_ms).order_by(t.c.ts_ms)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def messages(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            query = select(messages).order_by(messages.c.ts_ms, messages.c.message_id)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers (reports, Grafana) do not block the writer
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def _flag_row(f: Flag) -> dict[str, Any]:
+    return {
+        "flag_id": f.flag_id, "conversation_id": f.conversation_id, "message_id": f.message_id,
+        "ts_ms": f.ts_ms, "ts": _dt(f.ts_ms),
+        "raised_at": datetime.fromisoformat(f.raised_at.replace("Z", "+00:00")),
+        "kind": f.kind, "severity": f.severity,
+        "anger": f.scores["anger"], "urgency": f.scores["urgency"],
+        "conversation_risk": f.scores["conversation_risk"],
+        "reasons": [{"code": r.code, "detail": r.detail} for r in f.reasons],
+        "complaint_type": f.complaint_type, "customer_types": list(f.customer_types),
+        "suggestion": f.suggestion, "playbook_ref": f.playbook_ref, "excerpt": f.excerpt,
+        "channel": f.channel, "queue": f.queue, "agent_id": f.agent_id, "status": "open",
+    }
+
+
+def _transition_stmt(t: Transition) -> Any:
+    stmt = update(flags).where(flags.c.flag_id == t.flag_id)
+    if t.status == "acknowledged":
+        return (stmt.where(flags.c.status == "open")
+                .values(status="acknowledged", acknowledged_ts_ms=t.ts_ms, status_reason=t.reason))
+    return (stmt.where(flags.c.status != "resolved")
+            .values(status="resolved", resolved_ts_ms=t.ts_ms, status_reason=t.reason))

@@ -1,0 +1,132 @@
+"""Fitting the models with scikit-learn (the ``[train]`` extra), in its conventions:
+``fit`` on data, fitted attributes ending in ``_``. ``to_model()`` hands the fitted arrays
+to the run-time model of ``monitor/models``, which needs numpy alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+
+from monitor.models import anger_model, linear, support_model
+from monitor.models.anger_model import AngerModel
+from monitor.models.char_hash import HashedCounts, check_hashing, hash_counts
+from monitor.models.risk_model import RiskModel, features
+from monitor.models.support_model import NONE, URGENCY_FEATURES, SupportModel, rule_features
+from monitor.records.conversation import ConversationState
+from monitor.records.scores import MessageScores
+
+
+def to_csr(counts: HashedCounts, values: np.ndarray | None = None) -> sp.csr_matrix:
+    data = counts.counts if values is None else values
+    return sp.csr_matrix((data, (counts.rows, counts.cols)), shape=(counts.n_texts, counts.n_features))
+
+
+class CharNgramHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Stateless transformer: texts → sparse counts of hashed character 1..``ngram_max``-grams."""
+
+    def __init__(self, n_features: int = anger_model.N_FEATURES, ngram_max: int = 3) -> None:
+        self.n_features = n_features
+        self.ngram_max = ngram_max
+
+    def fit(self, texts: Iterable[str], y: Any = None) -> CharNgramHasher:
+        check_hashing(self.n_features, self.ngram_max)
+        return self
+
+    def transform(self, texts: Iterable[str]) -> sp.csr_matrix:
+        return to_csr(hash_counts(texts, self.n_features, self.ngram_max))
+
+
+class AngerEstimator:
+    """Hashed character n-grams → TF-IDF → logistic regression. Fitted: ``pipeline_``."""
+
+    def __init__(self, c: float = 3.0, n_features: int = anger_model.N_FEATURES) -> None:
+        self.c = c
+        self.n_features = n_features
+
+    def fit(self, texts: Sequence[str], labels: Sequence[bool],
+            sample_weight: Sequence[float] | None = None) -> AngerEstimator:
+        """Fit on normalised texts (``monitor.steps.normalise.normalise``)."""
+        self.pipeline_: Pipeline = make_pipeline(
+            CharNgramHasher(n_features=self.n_features, ngram_max=anger_model.NGRAM_MAX),
+            TfidfTransformer(sublinear_tf=True),
+            LogisticRegression(C=self.c, max_iter=3000))
+        self.pipeline_.fit(list(texts), list(labels), logisticregression__sample_weight=sample_weight)
+        return self
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"C": self.c, "n_features": self.n_features, "ngram_range": [1, anger_model.NGRAM_MAX]}
+
+    def to_model(self) -> AngerModel:
+        _, idf, lr = self.pipeline_
+        return AngerModel(np.asarray(idf.idf_, dtype=np.float64),
+                          np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0]),
+                          anger_model.NGRAM_MAX)
+
+
+class SupportEstimator:
+    """Urgency (binary) and complaint type (multinomial) over TF-IDF and the rule features."""
+
+    def __init__(self, c: float = 10.0, n_features: int = support_model.N_FEATURES) -> None:
+        self.c = c
+        self.n_features = n_features
+
+    def _x(self, texts: Sequence[str], rules: Sequence[MessageScores]) -> sp.csr_matrix:
+        counts = hash_counts(texts, self.n_features, support_model.NGRAM_MAX)
+        tfidf = to_csr(counts, linear.tfidf(counts, self.idf_))
+        return sp.hstack([tfidf, sp.csr_matrix(rule_features(rules))], format="csr")
+
+    def fit(self, texts: Sequence[str], rules: Sequence[MessageScores], urgent: Sequence[bool],
+            complaint: Sequence[str | None]) -> SupportEstimator:
+        """Fit on normalised texts and the rule scores of the same texts."""
+        counts = CharNgramHasher(self.n_features).fit(texts).transform(texts)
+        self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
+        x = self._x(texts, rules)
+        # Classes as they come (not balanced): balancing pushed plain requests to hurry
+        # (请尽快) over 0.5 on real chat.
+        self.urgency_ = LogisticRegression(C=self.c, max_iter=3000)
+        self.urgency_.fit(x[:, : self.n_features + URGENCY_FEATURES], list(urgent))
+        self.complaint_ = LogisticRegression(C=self.c, max_iter=3000)
+        self.complaint_.fit(x, [k or NONE for k in complaint])
+        return self
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"C": self.c, "n_features": self.n_features}
+
+    def to_model(self) -> SupportModel:
+        return SupportModel(np.asarray(self.idf_, dtype=np.float64),
+                            self.urgency_.coef_[0].astype(np.float64),
+                            float(self.urgency_.intercept_[0]), self.complaint_.coef_.astype(np.float64),
+                            self.complaint_.intercept_.astype(np.float64),
+                            [str(c) for c in self.complaint_.classes_])
+
+
+def fit_risk(states: Sequence[ConversationState], labels: Sequence[bool],
+             metadata: dict[str, Any] | None = None) -> RiskModel:
+    """Fit on final conversation states; the 5-fold cross-validated AUC goes in the metadata."""
+    import sklearn
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.preprocessing import StandardScaler
+
+    x = np.array([features(s) for s in states])
+    y = np.array(labels)
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+    model.fit(x, y)
+    scaler, lr = model[0], model[-1]
+    scale = [float(v) if v > 0 else 1.0 for v in scaler.scale_]
+    meta = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "samples": len(y),
+            "positives": int(y.sum()), "cv_roc_auc_5fold": round(float(roc_auc_score(y, held_out)), 4),
+            "scikit-learn": sklearn.__version__, **(metadata or {})}
+    return RiskModel(tuple(float(v) for v in scaler.mean_), tuple(scale),
+                     tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]), meta)

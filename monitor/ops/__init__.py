@@ -1,0 +1,2 @@
+"""Layer 3: the operations side — Prometheus metrics, health endpoints, alerts to
+Alertmanager, Grafana dashboards."""

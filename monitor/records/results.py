@@ -1,0 +1,60 @@
+"""What one batch produced: processed messages, flags, lifecycle moves, dead letters.
+
+Every sink, the metrics and the alerts read a ``BatchResult``; they need nothing else of
+the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.records.events import Event, RawRecord
+from monitor.records.flags import Flag, Transition
+from monitor.records.scores import MessageScores
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    reason: str
+    detail: str
+    record: RawRecord
+
+    def to_json(self) -> dict[str, object]:
+        raw = self.record.value
+        return {
+            "reason": self.reason,
+            "detail": self.detail,
+            "raw": raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw,
+            "source": self.record.source,
+            self.record.position_kind: self.record.position,
+            **({"partition": self.record.partition} if self.record.partition is not None else {}),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    event: Event
+    scores: MessageScores
+    conversation_risk: float
+    # For an agent reply: how long the customer had waited for it (event time).
+    reply_wait_s: float | None = None
+    first_reply: bool = False
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Everything one batch produced; sinks take what they need from it."""
+
+    processed: list[Processed] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    duplicates: int = 0
+
+    def extend(self, other: BatchResult) -> None:
+        """Append everything of ``other`` (one partition's part of a batch)."""
+        self.processed.extend(other.processed)
+        self.flags.extend(other.flags)
+        self.transitions.extend(other.transitions)
+        self.dead_letters.extend(other.dead_letters)
+        self.duplicates += other.duplicates
