@@ -17,7 +17,8 @@ from monitor.ops.endpoints import Endpoints, Health
 from monitor.ops.metrics import Metrics
 from monitor.records.errors import UsageError
 from monitor.records.results import BatchResult
-from monitor.steps.pipeline import Pipeline
+from monitor.steps.parse import ParseLimits
+from monitor.steps.pipeline import Limits, Pipeline
 from monitor.steps.playbook.engine import Playbook
 from monitor.steps.risk import RiskFn, conversation_risk
 from monitor.steps.scoring import build_scorer, scorer_name
@@ -36,6 +37,7 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
                                   calm_threshold=book.settings.calm),
         playbook=Playbook(book.settings, risk),
         risk=risk,
+        limits=Limits(ParseLimits(processing.max_text_chars), processing.max_skew_s * 1000),
     )
 
 
@@ -91,7 +93,8 @@ def run(config: RunConfig, extra_sinks: list[Sink] | None = None,
 
         def make_runner(sinks: list[Sink]) -> Runner:
             runner = PartitionedRunner(consumer, lambda: build_pipeline(processing, models), sinks,
-                                       config.source.batch_size, set_ready=health.set_ready,
+                                       config.source.batch_size, config.source.rebuild_window_s,
+                                       set_ready=health.set_ready,
                                        on_batch=on_batch, heartbeat=health.beat)
             runner.observe = _observer(metrics, runner.partitions.open_conversations, consumer.lag)
             return runner

@@ -24,6 +24,9 @@ class SourceConfig:
     input_path: str | None = None
     kafka: KafkaSettings | None = None
     batch_size: int = 200
+    # Kafka: how much of a newly assigned partition's event time to replay to rebuild
+    # its state (``monitor/stream/rebuild.py``); None: the conversation TTL.
+    rebuild_window_s: int | None = None
 
     def __post_init__(self) -> None:
         if (self.input_path is None) == (self.kafka is None):
@@ -49,6 +52,8 @@ class ProcessingConfig:
 
     playbook: PlaybookFile = field(default_factory=builtin)
     conversation_ttl_s: int = 24 * 3600
+    max_text_chars: int = 16_384  # longer texts are cut there and marked ``truncated``
+    max_skew_s: int = 7 * 24 * 3600  # events further from stream time are dead letters
 
 
 @dataclass(frozen=True, slots=True)

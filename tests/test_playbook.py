@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
-from helpers import flags_at, pipeline, records, run_turns
+from helpers import T0, flags_at, pipeline, records, run_turns
 
 from monitor.records.events import RawRecord
 from monitor.records.flags import SEVERITY_RANK, Flag, flag_id_for
@@ -92,7 +92,8 @@ def test_duplicates_within_and_across_batches_processed_once() -> None:
 def test_expired_conversation_resolves_its_open_flags() -> None:
     p = pipeline(conversation_ttl_s=600)
     angry = p.process(records([("customer", "叫你们经理来，我要投诉")], cid="old"))
-    later = p.process(records([("customer", "你好")], cid="new", start_ms=10**13))
+    # An hour later (event times further than the skew limit from the stream are refused).
+    later = p.process(records([("customer", "你好")], cid="new", start_ms=T0 + 3_600_000))
     assert angry.flags
     old = [f for f in angry.flags + later.flags if f.conversation_id == "old"]
     # the jump in event time also fires the old conversation's no-reply timer first

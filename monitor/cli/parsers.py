@@ -62,9 +62,11 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
                      help="kafka-python client setting passed through, e.g. "
                           "security_protocol=SASL_SSL, sasl_mechanism=PLAIN, "
                           "sasl_plain_password=env:KAFKA_PASSWORD (read from the environment)")
-    src.add_argument("--rebuild-window", type=positive_int, default=24 * 3600, metavar="SECONDS",
-                     help="on partition assignment, re-read this much of the partition's "
-                          "history to rebuild conversation state (default 86400)")
+    src.add_argument("--rebuild-window", type=positive_int, metavar="SECONDS",
+                     help="on partition assignment, replay this much of the partition's event "
+                          "time (before its committed offset) to rebuild conversation state, and "
+                          "further back for conversations still open (default: the conversation "
+                          "TTL)")
     src.add_argument("--max-poll-interval-ms", type=positive_int, default=300_000, metavar="MS",
                      help=argparse.SUPPRESS)
     src.add_argument("--session-timeout-ms", type=positive_int, default=45_000, metavar="MS",
@@ -91,6 +93,12 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
     tune.add_argument("--batch-size", type=positive_int, default=200, metavar="N")
     tune.add_argument("--conversation-ttl", type=positive_int, default=24 * 3600, metavar="SECONDS",
                       help="forget conversations idle this long in event time (default 86400)")
+    tune.add_argument("--max-text", type=positive_int, default=16_384, metavar="CHARS",
+                      help="longer message texts are scored and stored cut to this length, marked "
+                           "truncated (default 16384)")
+    tune.add_argument("--max-skew", type=positive_int, default=7 * 24 * 3600, metavar="SECONDS",
+                      help="events further than this from the stream's time go to the dead letters "
+                           "as timestamp_out_of_range (default 604800, 7 days)")
     tune.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
     tune.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
     run.add_argument("--quiet", action="store_true", help="no progress and no summary")

@@ -27,14 +27,15 @@ def main(args: argparse.Namespace) -> int:
     other_flag_output = bool(args.flags_topic)
     config = RunConfig(
         source=SourceConfig(input_path=None if kafka else args.input, kafka=kafka,
-                            batch_size=args.batch_size),
+                            batch_size=args.batch_size, rebuild_window_s=args.rebuild_window),
         outputs=OutputConfig(
             flags_out=args.flags_out or (None if other_flag_output else "-"),
             scores_out=args.scores_out, dead_letter_out=args.dead_letter_out,
             store_url=store_arg(args.store), flags_topic=args.flags_topic,
             dead_letter_topic=args.dead_letter_topic, metrics_port=args.metrics_port),
         processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
-                                    conversation_ttl_s=args.conversation_ttl),
+                                    conversation_ttl_s=args.conversation_ttl,
+                                    max_text_chars=args.max_text, max_skew_s=args.max_skew),
         models=load_models(args.models_dir),
         alerts=_alerts(args),
     )
@@ -64,7 +65,7 @@ def _kafka(args: argparse.Namespace) -> KafkaSettings | None:
         raise UsageError("--kafka-bootstrap needs --topic and --group")
     return KafkaSettings(
         bootstrap=args.kafka_bootstrap, topics=tuple(args.topic), group=args.group,
-        start=args.kafka_start, rebuild_window_s=args.rebuild_window,
+        start=args.kafka_start,
         max_poll_interval_ms=args.max_poll_interval_ms,
         session_timeout_ms=args.session_timeout_ms,
         options=dict(_kafka_option(o) for o in args.kafka_option),

@@ -65,17 +65,9 @@ class FlagsTopic(_TopicSink):
 
 
 class DeadLetterTopic(_TopicSink):
+    """Keyed by the record's conversation when it could be read (so a dead letter lands
+    beside its conversation), else by a fixed key."""
+
     def write(self, batch: BatchResult) -> None:
         for dead in batch.dead_letters:
-            self._send(_conversation_key(dead.record.value), dead.to_json())
-
-
-def _conversation_key(raw: bytes | str) -> str:
-    """The record's conversation_id when it can be read at all, so a dead letter lands
-    beside its conversation; otherwise a fixed key."""
-    try:
-        obj = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return "invalid"
-    cid = obj.get("conversation_id") if isinstance(obj, dict) else None
-    return cid if isinstance(cid, str) and cid else "invalid"
+            self._send(dead.conversation_id or "invalid", dead.to_json())

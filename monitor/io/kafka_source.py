@@ -2,10 +2,10 @@
 
 - Reads batches with ``poll``; commits a batch's offsets only when the runner says its
   outputs are flushed (``commit``), never automatically.
-- Reports assignments and revocations (``take_rebalance``) and reads a partition's
-  already committed records of the last ``rebuild_window_s`` (by record timestamp) with
-  a separate, group-less reader (``history``); the stream processor rebuilds state from
-  them (``monitor/stream``). This module imports no processing code.
+- Reports assignments and revocations (``take_rebalance``), a partition's first and
+  committed offsets, and reads any range of it with a separate, group-less reader
+  (``read``); the stream processor decides what to replay and rebuilds state from it
+  (``monitor/stream/rebuild.py``). This module imports no processing code.
 - kafka-python calls rebalance listeners inside ``poll``, where blocking calls are not
   allowed: the listener only notes the change; the processor takes it right after
   ``poll`` returns, before the polled records are handed on.
@@ -39,7 +39,6 @@ class KafkaSettings:
     topics: tuple[str, ...]
     group: str
     start: str = "earliest"  # where a group without committed offsets starts
-    rebuild_window_s: int = 24 * 3600
     max_poll_interval_ms: int = 300_000
     session_timeout_ms: int = 45_000
     # How long a fetch may wait for data: short, so a live floor's messages are handed
@@ -73,6 +72,7 @@ class KafkaSource:
             )
         except KafkaError as exc:
             raise UsageError(f"cannot connect to Kafka at {settings.bootstrap}: {exc}") from None
+        self._history_reader: KafkaConsumer | None = None
         self._assigned_pending: set[TopicPartition] = set()
         self._revoked_pending: set[TopicPartition] = set()
         self._consumer.subscribe(list(settings.topics), listener=_Listener(self))
@@ -121,6 +121,8 @@ class KafkaSource:
             self._consumer.resume(*[tp for tp in assigned if tp in self._consumer.assignment()])
 
     def close(self) -> None:
+        if self._history_reader is not None:
+            self._history_reader.close()
         self._consumer.close()  # leaves the group: its partitions move at once
 
     # --- partitions: lag, rebalances, history --------------------------------------
@@ -146,33 +148,30 @@ class KafkaSource:
         self._assigned_pending, self._revoked_pending = set(), set()
         return change
 
-    def history(self, key: PartitionKey) -> Iterator[list[RawRecord]]:
-        """The partition's records from the rebuild window's start up to its committed
-        offset (nothing when the group has not committed there yet)."""
+    def offsets(self, key: PartitionKey) -> tuple[int, int | None]:
         tp = TopicPartition(*key)
-        until = self._consumer.committed(tp)
-        if not until:
-            return
-        reader = KafkaConsumer(enable_auto_commit=False, group_id=None,
-                               **self.settings.client_options())
-        try:
-            reader.assign([tp])
-            since_ms = int(time.time() * 1000) - self.settings.rebuild_window_s * 1000
-            found = reader.offsets_for_times({tp: since_ms}).get(tp)
-            # No record at or after that time: nothing to rebuild. (Some Kafka-compatible
-            # brokers answer offset 0 with timestamp -1 instead of "none".)
-            start = until if found is None or found.timestamp < 0 else found.offset
-            begin = reader.beginning_offsets([tp])[tp]
-            start = max(begin, min(start, until))
-            reader.seek(tp, start)
-            while reader.position(tp) < until:
-                polled = reader.poll(timeout_ms=1000, max_records=500)
-                batch = [RawRecord(r.value, tp.topic, r.offset, "offset", tp.partition)
-                         for r in polled.get(tp, []) if r.offset < until]
-                if batch:
-                    yield batch
-        finally:
-            reader.close()
+        begin = self._reader().beginning_offsets([tp])[tp]
+        return begin, self._consumer.committed(tp)
+
+    def read(self, key: PartitionKey, start: int, end: int) -> Iterator[list[RawRecord]]:
+        """Records ``start`` .. ``end - 1``, with a group-less reader of its own (a fetch
+        returns whole record batches: records outside the range are left out)."""
+        tp = TopicPartition(*key)
+        reader = self._reader()
+        reader.assign([tp])
+        reader.seek(tp, start)
+        while reader.position(tp) < end:
+            polled = reader.poll(timeout_ms=1000, max_records=500)
+            batch = [RawRecord(r.value, tp.topic, r.offset, "offset", tp.partition)
+                     for r in polled.get(tp, []) if start <= r.offset < end]
+            if batch:
+                yield batch
+
+    def _reader(self) -> KafkaConsumer:
+        if self._history_reader is None:
+            self._history_reader = KafkaConsumer(enable_auto_commit=False, group_id=None,
+                                                 **self.settings.client_options())
+        return self._history_reader
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]

@@ -64,8 +64,13 @@ class PartitionedSource(Source, Protocol):
         """The changes since the last call, or None; called after every batch is read."""
         ...
 
-    def history(self, key: PartitionKey) -> Iterator[list[RawRecord]]:
-        """The partition's already committed records to rebuild its state from."""
+    def offsets(self, key: PartitionKey) -> tuple[int, int | None]:
+        """The partition's first offset still kept, and the group's committed offset
+        (None when the group has not committed there)."""
+        ...
+
+    def read(self, key: PartitionKey, start: int, end: int) -> Iterator[list[RawRecord]]:
+        """Records ``start`` .. ``end - 1`` of the partition, in batches, without the group."""
         ...
 
     def caught_up(self) -> set[PartitionKey]:

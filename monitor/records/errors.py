@@ -18,6 +18,8 @@ class InvalidMessage(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+        # Set once the record's conversation is known, so its dead letter is keyed by it.
+        self.conversation_id: str | None = None
 
 
 class Backpressure(Exception):

@@ -16,7 +16,7 @@ CHANNELS: frozenset[str] = frozenset({"chat", "email", "app", "social", "phone"}
 class RawRecord:
     """One undecoded input record and where it came from (for dead letters and commits)."""
 
-    value: bytes | str
+    value: bytes | str | None  # None: a Kafka tombstone
     source: str
     position: int
     position_kind: Literal["line", "offset"] = "line"
@@ -27,8 +27,9 @@ class RawRecord:
 class Event:
     """One validated chat message event (CONTRACT §1).
 
-    ``text`` is as received (excerpts are cut from it, masked); ``norm_text`` is filled
-    by the normalise step and is what scorers read.
+    ``text`` is as received (excerpts are cut from it, masked), cut at the text limit
+    when ``truncated``; ``norm_text`` is filled by the normalise step and is what scorers
+    read; ``record`` is where it came from (for a dead letter after parsing).
     """
 
     conversation_id: str
@@ -42,6 +43,8 @@ class Event:
     queue: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     norm_text: str = ""
+    truncated: bool = False
+    record: RawRecord | None = None
 
     @property
     def channel_label(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor.records.errors import InvalidMessage
 from monitor.records.events import Event, RawRecord
 from monitor.records.flags import Flag, Transition
 from monitor.records.scores import MessageScores
@@ -15,9 +16,17 @@ from monitor.records.scores import MessageScores
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
+    """An input record that could not be processed, with its reason (``parse.REASONS``)
+    and, when it could be read, its conversation (the dead-letter topic's key)."""
+
     reason: str
     detail: str
     record: RawRecord
+    conversation_id: str | None = None
+
+    @classmethod
+    def of(cls, error: InvalidMessage, record: RawRecord) -> DeadLetter:
+        return cls(error.reason, error.detail, record, error.conversation_id)
 
     def to_json(self) -> dict[str, object]:
         raw = self.record.value

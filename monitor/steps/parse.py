@@ -1,12 +1,17 @@
 """Step 1: decode and validate one raw record into an ``Event`` (CONTRACT §1).
 
 Raises ``InvalidMessage`` with a reason code from ``REASONS``; never returns a
-half-valid event. Text normalisation is the next step's job.
+half-valid event, and never raises anything else, whatever the bytes (a Kafka
+tombstone, a byte-order mark, 2,000 levels of nesting, a year 9999 timestamp): every
+record ends up an event or a dead letter with its reason. Text normalisation is the
+next step's job.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import orjson
@@ -25,22 +30,50 @@ REASONS = (
     "invalid_timestamp",
     "invalid_role",
     "empty_text",
+    # Added in 0.2 (backward compatible): see README, "Invalid input".
+    "empty_record",
+    "invalid_field",
+    "timestamp_out_of_range",
 )
 
 MAX_ID_LEN = 128
+MAX_CHANNEL_LEN = 32
 _KNOWN = frozenset(
     {"conversation_id", "message_id", "ts", "role", "text", "channel", "agent_id",
      "customer_id", "queue"}
 )
-# Epoch milliseconds accepted: 1970 .. 9999-12-31, so a seconds value is not misread silently.
-_MAX_TS_MS = 253_402_300_799_999
+# Event times accepted at all: 2000-01-01 .. 2100-01-01 UTC. A seconds value read as
+# milliseconds (1794790800 → 1970-01-21) or a year-9999 date is refused with its reason;
+# the pipeline also refuses events far from the stream's own time (``max_skew``).
+MIN_TS_MS = 946_684_800_000
+MAX_TS_MS = 4_102_444_800_000
+_SECONDS = range(MIN_TS_MS // 1000, MAX_TS_MS // 1000)
+# C0 and C1 control characters and DEL: no id or label has a reason to hold them, and
+# PostgreSQL refuses NUL in text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BOM = "\ufeff"
 
 T = TypeVar("T")
 
 
-def parse_record(record: RawRecord) -> Event:
+@dataclass(frozen=True, slots=True)
+class ParseLimits:
+    """``max_text_chars``: longer texts are cut there, marked ``truncated`` and counted
+    (a 5 MB message would otherwise be scored, kept and stored whole)."""
+
+    max_text_chars: int = 16_384
+
+
+def parse_record(record: RawRecord, limits: ParseLimits = ParseLimits()) -> Event:
     """Return the event in ``record`` or raise ``InvalidMessage``."""
     value = record.value
+    if value is None or not (value.strip() if isinstance(value, str | bytes) else True):
+        raise InvalidMessage("empty_record", "the record has no value (a Kafka tombstone or an "
+                                             "empty line)")
+    if isinstance(value, bytes) and value.startswith(b"\xef\xbb\xbf"):
+        value = value[3:]  # a UTF-8 byte-order mark (some Windows producers write one)
+    elif isinstance(value, str) and value.startswith(_BOM):
+        value = value[1:]
     try:
         obj = orjson.loads(value)  # parses UTF-8 bytes directly, several times faster than json
     except orjson.JSONDecodeError as exc:
@@ -52,31 +85,39 @@ def parse_record(record: RawRecord) -> Event:
         raise InvalidMessage("invalid_json", f"not valid JSON: {str(exc).split(':')[0]}") from None
     if not isinstance(obj, dict):
         raise InvalidMessage("not_an_object", "the event must be a JSON object")
-    return _event_from(obj)
+    return _event_from(obj, record, limits)
 
 
-def _event_from(obj: dict[str, Any]) -> Event:
+def _event_from(obj: dict[str, Any], record: RawRecord, limits: ParseLimits) -> Event:
     conversation_id = _id(obj, "conversation_id")
-    message_id = _id(obj, "message_id")
-    ts_ms = _timestamp(obj)
-    role = _required(obj, "role", str)
-    if role not in ROLES:
-        raise InvalidMessage("invalid_role", f"role must be customer, agent or system, not {role!r}")
-    text = _required(obj, "text", str)
-    if role != "system" and not text.strip():
-        raise InvalidMessage("empty_text", f"a {role} message must have text")
-    channel = _optional(obj, "channel") or "chat"
+    try:
+        message_id = _id(obj, "message_id")
+        ts_ms = _timestamp(obj)
+        role = _required(obj, "role", str)
+        if role not in ROLES:
+            raise InvalidMessage("invalid_role", f"role must be customer, agent or system, "
+                                                 f"not {role[:20]!r}")
+        text = _required(obj, "text", str)
+        if role != "system" and not text.strip():
+            raise InvalidMessage("empty_text", f"a {role} message must have text")
+        channel = (_optional(obj, "channel", MAX_CHANNEL_LEN) or "chat").strip().lower() or "chat"
+        agent_id = _optional(obj, "agent_id", MAX_ID_LEN)
+        customer_id = _optional(obj, "customer_id", MAX_ID_LEN)
+        queue = _optional(obj, "queue", MAX_ID_LEN)
+    except InvalidMessage as exc:
+        exc.conversation_id = conversation_id  # the dead letter lands beside its conversation
+        raise
+    truncated = len(text) > limits.max_text_chars
+    if truncated:
+        text = text[: limits.max_text_chars]
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")  # NUL means nothing in chat; stores refuse it
     return Event(
-        conversation_id=conversation_id,
-        message_id=message_id,
-        ts_ms=ts_ms,
-        role=cast(Role, role),
-        text=text,
-        channel=channel.strip().lower() or "chat",
-        agent_id=_optional(obj, "agent_id"),
-        customer_id=_optional(obj, "customer_id"),
-        queue=_optional(obj, "queue"),
+        conversation_id=conversation_id, message_id=message_id, ts_ms=ts_ms,
+        role=cast(Role, role), text=text, channel=channel, agent_id=agent_id,
+        customer_id=customer_id, queue=queue,
         extra={k: v for k, v in obj.items() if k not in _KNOWN},
+        truncated=truncated, record=record,
     )
 
 
@@ -91,12 +132,15 @@ def _required(obj: dict[str, Any], name: str, kind: type[T]) -> T:
     return value
 
 
-def _optional(obj: dict[str, Any], name: str) -> str | None:
+def _optional(obj: dict[str, Any], name: str, max_len: int) -> str | None:
     value = obj.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidMessage("wrong_type", f"{name!r} must be a string, not {type(value).__name__}")
+    if len(value) > max_len or _CONTROL.search(value):
+        raise InvalidMessage("invalid_field", f"{name!r} must be at most {max_len} characters "
+                                              "without control characters")
     return value
 
 
@@ -104,6 +148,8 @@ def _id(obj: dict[str, Any], name: str) -> str:
     value = _required(obj, name, str)
     if not 1 <= len(value) <= MAX_ID_LEN:
         raise InvalidMessage("invalid_id", f"{name!r} must be 1-{MAX_ID_LEN} characters, not {len(value)}")
+    if _CONTROL.search(value):
+        raise InvalidMessage("invalid_id", f"{name!r} must not contain control characters")
     return value
 
 
@@ -115,13 +161,25 @@ def _timestamp(obj: dict[str, Any]) -> int:
         kind = type(ts).__name__
         raise InvalidMessage("wrong_type", f"'ts' must be an RFC 3339 string or epoch ms, not {kind}")
     if isinstance(ts, int):
-        if not 0 <= ts <= _MAX_TS_MS:
+        if ts < 0:
             raise InvalidMessage("invalid_timestamp", f"epoch milliseconds out of range: {ts}")
-        return ts
+        return _in_range(ts, f"epoch milliseconds {ts}")
     try:
         parsed = datetime.fromisoformat(ts.replace("z", "Z"))
     except ValueError:
         raise InvalidMessage("invalid_timestamp", f"not an RFC 3339 timestamp: {ts[:40]!r}") from None
     if parsed.tzinfo is None:
         raise InvalidMessage("invalid_timestamp", "the timestamp has no UTC offset")
-    return int(parsed.timestamp() * 1000)
+    # Whole milliseconds by arithmetic on the difference: no float rounding, and no
+    # conversion to UTC that could leave years 1..9999 (9999-12-31T23:59:59-01:00).
+    delta = parsed - datetime(1970, 1, 1, tzinfo=UTC)
+    return _in_range((delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000,
+                     f"{ts[:40]!r}")
+
+
+def _in_range(ts_ms: int, shown: str) -> int:
+    if MIN_TS_MS <= ts_ms < MAX_TS_MS:
+        return ts_ms
+    hint = " (it looks like epoch seconds: send milliseconds)" if ts_ms in _SECONDS else ""
+    raise InvalidMessage("timestamp_out_of_range",
+                         f"{shown} is outside 2000-01-01 .. 2100-01-01{hint}")

@@ -49,7 +49,8 @@ class ConversationStates:
             self._by_id.move_to_end(event.conversation_id)
         state.seen_ids.add(event.message_id)
         state.last_ts_ms = max(state.last_ts_ms, event.ts_ms)
-        self.watermark_ms = max(self.watermark_ms, event.ts_ms)
+        if event.ts_ms > self.watermark_ms:  # the pipeline advances first; kept for direct use
+            self.watermark_ms = event.ts_ms
         if event.role == "customer":
             self._customer(state, event, scores)
         elif event.role == "agent":
@@ -106,9 +107,20 @@ class ConversationStates:
             s.acknowledgements += 1
             s.unacked_angry_turns = 0
 
+    def advance(self, ts_ms: int) -> list[ConversationState]:
+        """Move stream time (the highest event time seen) up to ``ts_ms`` and drop the
+        conversations idle longer than the TTL; return them. Each one expired at its
+        ``last_ts_ms + ttl_ms`` in event time, whenever this call notices it."""
+        if ts_ms > self.watermark_ms:
+            self.watermark_ms = ts_ms
+        return self.expire()
+
     def expire(self) -> list[ConversationState]:
         """Drop conversations idle longer than the TTL (event time); return them."""
         cutoff = self.watermark_ms - self.ttl_ms
+        head = next(iter(self._by_id.values()), None)
+        if head is None or head.last_ts_ms >= cutoff:
+            return []  # the common case, per event: nothing idle that long
         gone = []
         while self._by_id:
             cid, state = next(iter(self._by_id.items()))

@@ -21,6 +21,7 @@ reads history; the runner applies them to the pipelines here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from monitor.io.sources import PartitionedSource, PartitionKey
 from monitor.records.events import RawRecord
 from monitor.records.results import BatchResult
 from monitor.steps.pipeline import Pipeline
+from monitor.stream.rebuild import rebuild_start
 from monitor.stream.runner import Runner
 
 
@@ -69,6 +71,14 @@ class PartitionedPipeline:
             result.extend(pipeline.advance_clock(now_ms))
         return result
 
+    def finish(self, now_ms: int = 0, caught_up: Collection[PartitionKey] = ()) -> BatchResult:
+        """A clean stop: the idle advance once more, then every partition's timers already
+        due at its own stream time."""
+        result = self.advance_clock(now_ms, caught_up) if now_ms else BatchResult()
+        for pipeline in self._parts.values():
+            result.extend(pipeline.finish())
+        return result
+
     def rebuild(self, key: PartitionKey, history: Iterable[list[RawRecord]]) -> int:
         """Fresh state for a newly assigned partition, from its already committed records.
 
@@ -100,12 +110,14 @@ class PartitionedRunner(Runner):
     flushed and committed: the loop commits every batch before the next poll)."""
 
     def __init__(self, source: PartitionedSource, factory: Callable[[], Pipeline],
-                 sinks: Sequence[Sink], batch_size: int,
+                 sinks: Sequence[Sink], batch_size: int, rebuild_window_s: int | None = None,
                  set_ready: Callable[[bool], None] = lambda ready: None, **hooks: Any) -> None:
         self.partitions = PartitionedPipeline(factory)
         super().__init__(source, self.partitions, sinks, batch_size, **hooks)
         self._partitioned = source
         self._set_ready = set_ready
+        self._ttl_ms = factory().states.ttl_ms
+        self._window_ms = self._ttl_ms if rebuild_window_s is None else rebuild_window_s * 1000
         self.rebuilt_records = 0
 
     def before_batch(self) -> None:
@@ -119,8 +131,23 @@ class PartitionedRunner(Runner):
         for key in sorted(change.assigned):
             if key in change.revoked and key in kept:
                 continue  # ours before and after the rebalance: the state is current
-            self.rebuilt_records += self.partitions.rebuild(key, self._partitioned.history(key))
+            self.rebuilt_records += self.partitions.rebuild(key, self._history(key))
         self._set_ready(True)
+
+    def _history(self, key: PartitionKey) -> Iterable[list[RawRecord]]:
+        """The partition's committed records to replay (``rebuild.py`` says from where)."""
+        begin, committed = self._partitioned.offsets(key)
+        if committed is None or committed <= begin:
+            return ()
+
+        def read(start: int, end: int) -> Iterable[list[RawRecord]]:
+            return self._partitioned.read(key, start, end)
+
+        start = rebuild_start(read, begin, committed, self._window_ms, self._ttl_ms)
+        return read(start, committed)
 
     def advance_idle(self, now_ms: int) -> BatchResult:
         return self.partitions.advance_clock(now_ms, self._partitioned.caught_up())
+
+    def finish(self) -> BatchResult:
+        return self.partitions.finish(int(time.time() * 1000), self._partitioned.caught_up())

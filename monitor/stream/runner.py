@@ -28,6 +28,8 @@ class Processor(Protocol):
 
     def advance_clock(self, now_ms: int) -> BatchResult: ...
 
+    def finish(self) -> BatchResult: ...
+
     def open_conversations(self) -> int: ...
 
 
@@ -98,6 +100,8 @@ class Runner:
         self.source.stop()
 
     def run(self) -> RunStats:
+        """Until the input ends or SIGTERM/SIGINT; then one final advance of stream time
+        (``finish``), so reply timers already due are not lost by a clean stop."""
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             for records in self.source.batches(self.batch_size):
@@ -107,29 +111,34 @@ class Runner:
                 self.before_batch()
                 if not records:  # idle live input: let the wall clock fire reply timers
                     result = self.advance_idle(int(time.time() * 1000))
-                    if not (result.flags or result.transitions):
-                        continue  # nothing to write: no sink writes or fsyncs while idle
                 else:
                     result = self.pipeline.process(records)
-                for sink in self.sinks:
-                    sink.write(result)
-                flush_all(self.sinks, self.source.idle)
-                written_s = time.perf_counter() - read_at
-                if records:
-                    self.source.commit(records)
-                if self.observe:
-                    self.observe(result, written_s)
-                self.stats.add(result)
-                self.stats.progress = self.source.progress()
-                if self.on_batch:
-                    self.on_batch(self.stats)
+                self._write(result, records, read_at)
                 if self._stopping:
                     break
+            self._write(self.finish(), [], time.perf_counter())
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
         self.stats.elapsed_s = time.perf_counter() - self.stats.started
         return self.stats
+
+    def _write(self, result: BatchResult, records: list[RawRecord], read_at: float) -> None:
+        """Write the batch to every sink, flush them all, then commit its records."""
+        if not (records or result.flags or result.transitions):
+            return  # an idle turn with nothing to say: no sink writes or fsyncs
+        for sink in self.sinks:
+            sink.write(result)
+        flush_all(self.sinks, self.source.idle)
+        written_s = time.perf_counter() - read_at
+        if records:
+            self.source.commit(records)
+        if self.observe:
+            self.observe(result, written_s)
+        self.stats.add(result)
+        self.stats.progress = self.source.progress()
+        if self.on_batch:
+            self.on_batch(self.stats)
 
     def before_batch(self) -> None:
         """Called on every turn before the batch is processed (partitioned runners apply
@@ -138,6 +147,10 @@ class Runner:
     def advance_idle(self, now_ms: int) -> BatchResult:
         """An idle turn of a live source: the wall clock may fire reply timers."""
         return self.pipeline.advance_clock(now_ms)
+
+    def finish(self) -> BatchResult:
+        """The clean end: fire every reply timer already due at stream time."""
+        return self.pipeline.finish()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop()
