@@ -45,11 +45,12 @@ def build_sinks(outputs: OutputConfig, extra: list[Sink] | None = None) -> list[
     sinks: list[Sink] = []
     try:
         if outputs.flags_out:
-            sinks.append(FlagsFile(outputs.flags_out))
+            sinks.append(FlagsFile(outputs.flags_out, outputs.overwrite))
         if outputs.scores_out:
-            sinks.append(ScoresFile(outputs.scores_out))
+            sinks.append(ScoresFile(outputs.scores_out, outputs.overwrite))
         if outputs.dead_letter_out:
-            sinks.append(DeadLetterFile(outputs.dead_letter_out))
+            sinks.append(DeadLetterFile(outputs.dead_letter_out, outputs.dead_letter_raw,
+                                        outputs.overwrite))
     except OSError as exc:
         raise UsageError(f"cannot write {exc.filename}: {exc.strerror}") from None
     if outputs.store_url:
@@ -113,7 +114,8 @@ def run(config: RunConfig, extra_sinks: list[Sink] | None = None,
             if outputs.flags_topic:
                 sinks.append(FlagsTopic(producer, outputs.flags_topic))
             if outputs.dead_letter_topic:
-                sinks.append(DeadLetterTopic(producer, outputs.dead_letter_topic))
+                sinks.append(DeadLetterTopic(producer, outputs.dead_letter_topic,
+                                             outputs.dead_letter_raw))
         if config.alerts is not None:
             sinks.append(AlertSink(config.alerts, metrics))
         closers[:0] = [s.close for s in sinks]  # sinks flush and close first

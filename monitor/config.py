@@ -44,6 +44,8 @@ class OutputConfig:
     flags_topic: str | None = None  # on the source's Kafka cluster
     dead_letter_topic: str | None = None
     metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
+    dead_letter_raw: bool = False  # keep the raw record verbatim instead of masked
+    overwrite: bool = False  # truncate the output files instead of appending
 
 
 @dataclass(frozen=True, slots=True)

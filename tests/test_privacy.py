@@ -47,3 +47,61 @@ def test_excerpt_masks_and_limits_length() -> None:
     out = excerpt("电话13800138000" + "很" * 300)
     assert "13800138000" not in out and out.startswith("电话[手机号]")
     assert len(out) == 140 and out.endswith("…")
+
+
+TIMING = r'''
+import json, sys, time
+from monitor.privacy import excerpt, mask
+
+N = 100_000
+
+
+def fit(s):
+    return (s * (N // len(s) + 1))[:N]
+
+
+def timed(text):
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        mask(text)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+plain = fit("您好，我的快递三天了还没到，订单号[订单1]，麻烦帮我查一下物流到哪里了，谢谢！"
+            "我住在北京市朝阳区，电话我已经留过了。")
+hostile = {
+    "address units": fit("市区县镇乡") + "号", "named units": fit("北京市"), "road chain": fit("路1号"),
+    "estate": fit("小区1栋"), "numbered units": fit("1号"), "letters": "a" * N,
+    "letters then @": "a" * (N - 1) + "@", "@ run": "@" * N, "e-mail-ish": fit("a.b@c."),
+    "at spelled": fit("x at y dot "), "digits": "1" * N, "digit pairs": fit("1 "), "dots": fit("1."),
+    "dashes": fit("1-"), "zero width": fit("1\u200b"), "chinese digits": "一" * N,
+    "name cues": fit("我叫"), "name cue and surname": fit("本人张"), "plates": fit("京A"),
+    "labels": fit("手机号"), "order labels": fit("订单号1"), "mixed": fit("a1@市号 at 一二"),
+}
+out = {"plain": timed(plain), **{k: timed(v) for k, v in hostile.items()}}
+started = time.perf_counter()
+excerpt("电话13800138000" + "很" * 5_000_000)
+out["excerpt of 5 MB"] = time.perf_counter() - started
+print(json.dumps(out))
+'''
+
+
+def test_masking_is_linear_on_hostile_input() -> None:
+    """100 KB crafted to make patterns backtrack (the address pattern used to take 105 s
+    on 41 characters, the e-mail pattern 107 s on 200 KB) mask in a small multiple of
+    the time 100 KB of ordinary chat takes, in the same process; an excerpt masks only
+    what it shows. A child process, so a regression fails on the timeout, not a hang."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", TIMING], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    times = json.loads(proc.stdout)
+    plain = times.pop("plain")
+    excerpt_s = times.pop("excerpt of 5 MB")
+    slow = {k: round(v / plain, 1) for k, v in times.items() if v > 15 * plain}
+    assert not slow, f"hostile inputs over 15x plain text ({plain * 1000:.0f} ms): {slow}"
+    assert excerpt_s < 10 * plain  # 5 MB of text, but only its first 400 characters masked

@@ -78,6 +78,9 @@ class Partitions:
     def progress(self) -> tuple[int, int | None]:
         return 0, None
 
+    def blank_lines(self) -> int:
+        return 0
+
     def stop(self) -> None:
         pass
 

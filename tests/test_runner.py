@@ -26,6 +26,9 @@ class ListSource:
     def progress(self) -> tuple[int, int | None]:
         return len(self.committed), len(self._batches)
 
+    def blank_lines(self) -> int:
+        return 0
+
     def idle(self, seconds: float) -> None:
         self.idled.append(seconds)
 

@@ -28,5 +28,9 @@ def main(args: argparse.Namespace) -> int:
         stats = app.run(config, extra_sinks=[ConsoleFlags(console)])
     print_summary(console, stats)
     if config.outputs.store_url:
-        console.print(f"Flags and scores are in the store: [bold]{config.outputs.store_url}[/]")
+        store = config.outputs.store_url
+        console.print(f"Flags and scores are in the store: [bold]{store}[/]")
+        # The sample stream is dated in ISO week 2026-W47, not the default last week.
+        console.print("Its weekly report: [bold]support-monitor report weekly --week 2026-W47 "
+                      f"--store {store} --out week.html[/]", highlight=False, soft_wrap=True)
     return 0

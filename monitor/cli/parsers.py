@@ -73,13 +73,22 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
                      help=argparse.SUPPRESS)
     out = run.add_argument_group("outputs")
     out.add_argument("--flags-out", metavar="PATH|-",
-                     help="flags as JSON Lines (default: stdout when no other flag output)")
+                     help="flags as JSON Lines, appended to PATH (default: stdout when no other "
+                          "flag output)")
+    out.add_argument("--pretty", action="store_true",
+                     help="show each flag as a readable panel on the terminal instead of JSON on stdout")
+    out.add_argument("--overwrite", action="store_true",
+                     help="start the --flags-out, --scores-out and --dead-letter-out files afresh "
+                          "instead of appending to them")
     out.add_argument("--flags-topic", metavar="T", help="also produce flags to this Kafka topic")
     out.add_argument("--dead-letter-topic", metavar="T",
                      help="produce invalid events with their reason to this Kafka topic")
     out.add_argument("--scores-out", metavar="PATH", help="one line of scores per message")
     out.add_argument("--dead-letter-out", metavar="PATH",
-                     help="invalid events with their reason")
+                     help="invalid events with their reason, the raw record masked")
+    out.add_argument("--dead-letter-raw", action="store_true",
+                     help="keep the raw record of a dead letter verbatim (non-UTF-8 as base64) so it "
+                          "can be fixed and replayed; it then holds the customer's personal data")
     out.add_argument("--store", metavar="URL",
                      help="SQLite file or SQLAlchemy URL (postgresql://…); 'none' for no store; "
                           "default $SUPPORT_MONITOR_STORE or ./support-monitor.db")

@@ -9,9 +9,10 @@ from rich.console import Console
 
 from monitor import app
 from monitor.cli.common import store_arg
-from monitor.cli.terminal import print_summary, progress_bar
+from monitor.cli.terminal import ConsoleFlags, print_summary, progress_bar
 from monitor.config import OutputConfig, ProcessingConfig, RunConfig, SourceConfig
 from monitor.io.kafka_source import KafkaSettings
+from monitor.io.sinks import Sink
 from monitor.models import artifact
 from monitor.models.bundle import load_models
 from monitor.ops.alerts import AlertSettings
@@ -24,7 +25,7 @@ def main(args: argparse.Namespace) -> int:
     kafka = _kafka(args)
     if not args.input and kafka is None:
         raise UsageError("run needs --input PATH (or - for stdin), or --kafka-bootstrap")
-    other_flag_output = bool(args.flags_topic)
+    other_flag_output = bool(args.flags_topic) or args.pretty
     config = RunConfig(
         source=SourceConfig(input_path=None if kafka else args.input, kafka=kafka,
                             batch_size=args.batch_size, rebuild_window_s=args.rebuild_window),
@@ -32,7 +33,8 @@ def main(args: argparse.Namespace) -> int:
             flags_out=args.flags_out or (None if other_flag_output else "-"),
             scores_out=args.scores_out, dead_letter_out=args.dead_letter_out,
             store_url=store_arg(args.store), flags_topic=args.flags_topic,
-            dead_letter_topic=args.dead_letter_topic, metrics_port=args.metrics_port),
+            dead_letter_topic=args.dead_letter_topic, metrics_port=args.metrics_port,
+            dead_letter_raw=args.dead_letter_raw, overwrite=args.overwrite),
         processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
                                     conversation_ttl_s=args.conversation_ttl,
                                     max_text_chars=args.max_text, max_skew_s=args.max_skew),
@@ -45,10 +47,11 @@ def main(args: argparse.Namespace) -> int:
         # silently scoring with the rules alone.
         err.print(f"warning: no trained models in {artifact.DEFAULT_DIR}; scoring with the rules "
                   "alone (give --models-dir DIR)", highlight=False, soft_wrap=True)
+    extra: list[Sink] = [ConsoleFlags(Console())] if args.pretty else []
     if args.quiet:
-        app.run(config)
+        app.run(config, extra_sinks=extra)
         return 0
-    stats = _with_progress(config, err)
+    stats = _with_progress(config, err, extra)
     print_summary(err, stats)
     return 0
 
@@ -102,9 +105,10 @@ def _alerts(args: argparse.Namespace) -> AlertSettings | None:
     return AlertSettings(args.alertmanager_url, args.alert_link)
 
 
-def _with_progress(config: RunConfig, err: Console) -> RunStats:
-    if not err.is_terminal or config.source.input_path in ("-", None):
-        return app.run(config)
+def _with_progress(config: RunConfig, err: Console, extra: list[Sink]) -> RunStats:
+    """Progress on stderr, only when stderr is a terminal (and not beside --pretty panels)."""
+    if not err.is_terminal or config.source.input_path in ("-", None) or extra:
+        return app.run(config, extra_sinks=extra)
     with progress_bar(err) as bar:
         task = bar.add_task("replay", total=None, msgs=0, rate=0.0)
 
@@ -112,4 +116,4 @@ def _with_progress(config: RunConfig, err: Console) -> RunStats:
             done, total = stats.progress
             bar.update(task, completed=done, total=total, msgs=stats.messages, rate=stats.rate)
 
-        return app.run(config, on_batch=update)
+        return app.run(config, on_batch=update, extra_sinks=extra)

@@ -58,6 +58,8 @@ def progress_bar(console: Console) -> Progress:
         TextColumn("replaying"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TextColumn("{task.fields[msgs]} msgs · {task.fields[rate]:,.0f}/s"),
         TimeRemainingColumn(), console=console, transient=True,
+        # Never capture stdout: it carries the flags (``> flags.jsonl``, ``| wc -l``).
+        redirect_stdout=False, redirect_stderr=False,
     )
 
 
@@ -72,5 +74,9 @@ def print_summary(console: Console, stats: RunStats) -> None:
     dead = ", ".join(f"{k} {v}" for k, v in sorted(stats.dead_letters.items())) or "none"
     table.add_row("dead letters", f"{sum(stats.dead_letters.values())} ({dead})")
     table.add_row("duplicates skipped", str(stats.duplicates))
+    if stats.blank_lines:
+        table.add_row("blank lines skipped", str(stats.blank_lines))
+    if stats.truncated:
+        table.add_row("texts cut at the limit", f"{stats.truncated} (stored with truncated = true)")
     table.add_row("throughput", f"{stats.rate:,.0f} messages/s in {stats.elapsed_s:.2f} s")
     console.print(table)

@@ -15,6 +15,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from kafka.producer.future import FutureRecordMetadata
 
+from monitor.io.dead_letters import dead_letter_json
 from monitor.records.errors import Backpressure, UsageError
 from monitor.records.results import BatchResult
 
@@ -68,6 +69,10 @@ class DeadLetterTopic(_TopicSink):
     """Keyed by the record's conversation when it could be read (so a dead letter lands
     beside its conversation), else by a fixed key."""
 
+    def __init__(self, producer: KafkaProducer, topic: str, keep_raw: bool = False) -> None:
+        super().__init__(producer, topic)
+        self.keep_raw = keep_raw
+
     def write(self, batch: BatchResult) -> None:
         for dead in batch.dead_letters:
-            self._send(dead.conversation_id or "invalid", dead.to_json())
+            self._send(dead.conversation_id or "invalid", dead_letter_json(dead, self.keep_raw))

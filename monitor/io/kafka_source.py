@@ -23,7 +23,7 @@ from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
-from kafka.errors import CommitFailedError, KafkaError
+from kafka.errors import CommitFailedError, KafkaError, UnsupportedCodecError
 from kafka.structs import OffsetAndMetadata
 
 from monitor.io.sources import PartitionKey, Rebalance
@@ -31,6 +31,8 @@ from monitor.records.errors import UsageError
 from monitor.records.events import RawRecord
 
 log = logging.getLogger(__name__)
+# The library kafka-python reads each compression codec with (setup.cfg installs them).
+_CODEC_PACKAGES = {"lz4": "lz4", "snappy": "python-snappy", "zstd": "zstandard"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,16 @@ class KafkaSource:
     # --- Source protocol ------------------------------------------------------------
     def batches(self, max_size: int) -> Iterator[list[RawRecord]]:
         while not self._stopping:
-            polled = self._consumer.poll(timeout_ms=500, max_records=max_size)
+            try:
+                polled = self._consumer.poll(timeout_ms=500, max_records=max_size)
+            except UnsupportedCodecError as exc:
+                # Nothing of the batch was processed or committed: after the install, a
+                # restart reads it again.
+                package = next((p for codec, p in _CODEC_PACKAGES.items() if codec in str(exc)),
+                               "lz4, python-snappy and zstandard")
+                raise UsageError(f"records on {', '.join(self.settings.topics)} are compressed with a "
+                                 f"codec this installation cannot read ({exc}): pip install "
+                                 f"{package}") from None
             batch = [RawRecord(r.value, tp.topic, r.offset, "offset", tp.partition)
                      for tp, records in polled.items() for r in records]
             self.consumed += len(batch)
@@ -105,6 +116,9 @@ class KafkaSource:
 
     def progress(self) -> tuple[int, int | None]:
         return self.consumed, None
+
+    def blank_lines(self) -> int:
+        return 0  # an empty record value is a dead letter (empty_record), not a blank line
 
     def stop(self) -> None:
         self._stopping = True

@@ -12,6 +12,7 @@ import stat
 import sys
 from typing import Any, Protocol, TextIO
 
+from monitor.io.dead_letters import dead_letter_json
 from monitor.io.store import Store
 from monitor.privacy import mask
 from monitor.records.flags import Flag, Transition
@@ -26,16 +27,24 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
+# Characters that many readers (Python's str.splitlines, JavaScript) take for line
+# breaks: escaped, so one record is always one line. They occur only inside JSON strings.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 class _JsonLines:
     """JSON Lines to a file (appended) or stdout (``-``), fsynced on flush."""
 
-    def __init__(self, path: str) -> None:
-        self._out: TextIO = sys.stdout if path == "-" else open(path, "a", encoding="utf-8")  # noqa: SIM115
+    def __init__(self, path: str, overwrite: bool = False) -> None:
+        """Appends to an existing file unless ``overwrite`` (``--overwrite``)."""
+        self._out: TextIO = (sys.stdout if path == "-" else
+                             open(path, "w" if overwrite else "a", encoding="utf-8"))  # noqa: SIM115
         # Only a regular file can be fsynced (not /dev/null, a pipe or a terminal).
         self._sync = self._out is not sys.stdout and stat.S_ISREG(os.fstat(self._out.fileno()).st_mode)
 
     def _line(self, obj: dict[str, Any]) -> None:
-        self._out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+                        .translate(_LINE_BREAKS) + "\n")
 
     def flush(self) -> None:
         self._out.flush()
@@ -66,13 +75,21 @@ class ScoresFile(_JsonLines):
                 "urgency": p.scores.urgency if customer else None,
                 "conversation_risk": p.conversation_risk,
                 "complaint_type": p.scores.complaint_type,
+                **({"truncated": True} if p.event.truncated else {}),
             })
 
 
 class DeadLetterFile(_JsonLines):
+    """Dead letters with the raw record masked (PLAYBOOK §5), or verbatim with
+    ``keep_raw`` (``--dead-letter-raw``; non-UTF-8 bytes then exactly, as base64)."""
+
+    def __init__(self, path: str, keep_raw: bool = False, overwrite: bool = False) -> None:
+        super().__init__(path, overwrite)
+        self.keep_raw = keep_raw
+
     def write(self, batch: BatchResult) -> None:
         for dead in batch.dead_letters:
-            self._line(dead.to_json())
+            self._line(dead_letter_json(dead, self.keep_raw))
 
 
 class StoreSink:
@@ -113,4 +130,5 @@ def _message_row(p: Processed) -> dict[str, Any]:
         "anger": s.anger if customer else None, "urgency": s.urgency if customer else None,
         "conversation_risk": p.conversation_risk, "complaint_type": s.complaint_type,
         "signals": sorted(s.codes()),
+        "truncated": e.truncated,
     }

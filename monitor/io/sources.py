@@ -34,6 +34,10 @@ class Source(Protocol):
         """(done, total) in the source's own unit, total None when unknown."""
         ...
 
+    def blank_lines(self) -> int:
+        """Blank lines skipped so far (they are not events, but they are counted)."""
+        ...
+
     def stop(self) -> None:
         """Stop at the next safe point; ``batches`` then ends."""
         ...
@@ -92,6 +96,7 @@ class JsonLinesSource:
         self.total_bytes: int | None = None if path == "-" else os.fstat(self._stream.fileno()).st_size
         self.bytes_read = 0
         self.committed_line = 0
+        self.blank = 0
         self._stopping = False
 
     def stop(self) -> None:
@@ -110,7 +115,8 @@ class JsonLinesSource:
                 continue
             self.bytes_read += len(line)
             if not line.strip():
-                continue  # blank lines are not events
+                self.blank += 1  # not an event: counted, not dead-lettered
+                continue
             batch.append(RawRecord(line.rstrip(b"\r\n"), self.name, number, "line"))
             if len(batch) >= max_size:
                 yield batch
@@ -158,6 +164,9 @@ class JsonLinesSource:
 
     def progress(self) -> tuple[int, int | None]:
         return self.bytes_read, self.total_bytes
+
+    def blank_lines(self) -> int:
+        return self.blank
 
     def close(self) -> None:
         if self._stream is not sys.stdin.buffer:

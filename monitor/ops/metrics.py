@@ -64,6 +64,11 @@ class Metrics:
         self.duplicates = Counter("support_duplicate_events",
                                   "Redelivered events skipped (same conversation and message id)",
                                   registry=r)
+        self.truncated = Counter("support_truncated_messages",
+                                 "Messages whose text was cut at the text limit (--max-text)",
+                                 registry=r)
+        self.blank_lines = Counter("support_blank_lines", "Blank input lines skipped",
+                                   registry=r)
         self.open_conversations = Gauge("support_open_conversations",
                                         "Conversations held in memory", registry=r)
         self.batches = Counter("monitor_batches", "Batches written and committed", registry=r)
@@ -122,6 +127,11 @@ class Metrics:
             self.invalid.labels(d.reason).inc()
         if batch.duplicates:
             self.duplicates.inc(batch.duplicates)
+        if batch.blank_lines:
+            self.blank_lines.inc(batch.blank_lines)
+        truncated = sum(1 for p in batch.processed if p.event.truncated)
+        if truncated:
+            self.truncated.inc(truncated)
         self.open_conversations.set(open_conversations)
         self.batches.inc()
         if batch.processed:

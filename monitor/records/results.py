@@ -6,6 +6,7 @@ the pipeline.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 from monitor.records.errors import InvalidMessage
@@ -29,15 +30,25 @@ class DeadLetter:
         return cls(error.reason, error.detail, record, error.conversation_id)
 
     def to_json(self) -> dict[str, object]:
+        """The record exactly as it came (UTF-8 text as ``raw``, anything else as
+        ``raw_base64``), for a replay after the fix. Sinks mask ``raw`` unless told to keep
+        it (``monitor/io/dead_letters.py``)."""
         raw = self.record.value
-        return {
-            "reason": self.reason,
-            "detail": self.detail,
-            "raw": raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw,
-            "source": self.record.source,
-            self.record.position_kind: self.record.position,
-            **({"partition": self.record.partition} if self.record.partition is not None else {}),
-        }
+        out: dict[str, object] = {"reason": self.reason, "detail": self.detail}
+        if raw is None:
+            out["raw"] = None
+        elif isinstance(raw, str):
+            out["raw"] = raw
+        else:
+            try:
+                out["raw"] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                out["raw_base64"] = base64.b64encode(raw).decode("ascii")
+        out["source"] = self.record.source
+        out[self.record.position_kind] = self.record.position
+        if self.record.partition is not None:
+            out["partition"] = self.record.partition
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +70,7 @@ class BatchResult:
     transitions: list[Transition] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     duplicates: int = 0
+    blank_lines: int = 0  # of the input, skipped (set by the stream processor)
 
     def extend(self, other: BatchResult) -> None:
         """Append everything of ``other`` (one partition's part of a batch)."""
@@ -67,3 +79,4 @@ class BatchResult:
         self.transitions.extend(other.transitions)
         self.dead_letters.extend(other.dead_letters)
         self.duplicates += other.duplicates
+        self.blank_lines += other.blank_lines

@@ -25,7 +25,7 @@ class Report:
 
 def weekly(store_url: str, week: Week, fmt: str, targets: Targets) -> Report:
     """Read the week and the one before from the store and render the report."""
-    store = Store(store_url)
+    store = Store(store_url, create=False)
     try:
         figures = []
         for w in (week, week.previous()):

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 import orjson
 
+from monitor.privacy import mask
 from monitor.records.errors import InvalidMessage
 from monitor.records.events import ROLES, Event, RawRecord, Role
 
@@ -103,7 +104,11 @@ def _event_from(obj: dict[str, Any], record: RawRecord, limits: ParseLimits) -> 
         channel = (_optional(obj, "channel", MAX_CHANNEL_LEN) or "chat").strip().lower() or "chat"
         agent_id = _optional(obj, "agent_id", MAX_ID_LEN)
         customer_id = _optional(obj, "customer_id", MAX_ID_LEN)
+        # A queue names a team, but producers have put phone numbers in it: it reaches
+        # flags, the store and reports, so it is masked like text (PLAYBOOK §5).
         queue = _optional(obj, "queue", MAX_ID_LEN)
+        if queue is not None:
+            queue = mask(queue)
     except InvalidMessage as exc:
         exc.conversation_id = conversation_id  # the dead letter lands beside its conversation
         raise

@@ -40,6 +40,8 @@ class RunStats:
     flags: Counter[str] = field(default_factory=Counter)
     dead_letters: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
+    blank_lines: int = 0
+    truncated: int = 0
     batches: int = 0
     started: float = field(default_factory=time.perf_counter)
     elapsed_s: float = 0.0
@@ -52,6 +54,8 @@ class RunStats:
         self.flags.update(f.kind for f in batch.flags)
         self.dead_letters.update(d.reason for d in batch.dead_letters)
         self.duplicates += batch.duplicates
+        self.blank_lines += batch.blank_lines
+        self.truncated += sum(1 for p in batch.processed if p.event.truncated)
         self.elapsed_s = time.perf_counter() - self.started
 
     @property
@@ -93,6 +97,7 @@ class Runner:
         self.heartbeat = heartbeat
         self.stats = RunStats()
         self._stopping = False
+        self._blank = 0
 
     def stop(self, *_: object) -> None:
         """Finish the current batch, flush, commit and return (SIGTERM/SIGINT)."""
@@ -125,7 +130,9 @@ class Runner:
 
     def _write(self, result: BatchResult, records: list[RawRecord], read_at: float) -> None:
         """Write the batch to every sink, flush them all, then commit its records."""
-        if not (records or result.flags or result.transitions):
+        blank = self.source.blank_lines()
+        result.blank_lines, self._blank = blank - self._blank, blank
+        if not (records or result.flags or result.transitions or result.blank_lines):
             return  # an idle turn with nothing to say: no sink writes or fsyncs
         for sink in self.sinks:
             sink.write(result)

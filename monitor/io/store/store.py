@@ -6,93 +6,18 @@ SQLAlchemy Core; SQLite file by default, PostgreSQL by URL. Writes are idempoten
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    DateTime,
-    Engine,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    event,
-    select,
-    update,
-)
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
+from monitor.io.store.schema import create_or_upgrade, flags, messages
 from monitor.records.errors import Backpressure, UsageError
 from monitor.records.flags import Flag, Status, Transition
-
-metadata = MetaData()
-
-messages = Table(
-    "messages", metadata,
-    Column("conversation_id", String(128), primary_key=True),
-    Column("message_id", String(128), primary_key=True),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("ts", DateTime(timezone=True), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("queue", String(128)),
-    Column("agent_id", String(128)),
-    Column("text_masked", Text, nullable=False),
-    Column("anger", Float),
-    Column("urgency", Float),
-    Column("conversation_risk", Float),
-    Column("complaint_type", String(32)),
-    Column("signals", JSON, nullable=False),
-    Index("ix_messages_ts", "ts_ms"),
-)
-
-flags = Table(
-    "flags", metadata,
-    Column("flag_id", String(36), primary_key=True),
-    Column("conversation_id", String(128), nullable=False),
-    Column("message_id", String(128), nullable=False),
-    Column("ts_ms", BigInteger, nullable=False),
-    Column("ts", DateTime(timezone=True), nullable=False),
-    Column("raised_at", DateTime(timezone=True), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("severity", String(16), nullable=False),
-    Column("anger", Float, nullable=False),
-    Column("urgency", Float, nullable=False),
-    Column("conversation_risk", Float, nullable=False),
-    Column("reasons", JSON, nullable=False),
-    Column("complaint_type", String(32)),
-    Column("customer_types", JSON, nullable=False),
-    Column("suggestion", Text, nullable=False),
-    Column("playbook_ref", String(200), nullable=False),
-    Column("excerpt", Text, nullable=False),
-    Column("channel", String(32), nullable=False),
-    Column("queue", String(128)),
-    Column("agent_id", String(128)),
-    Column("status", String(16), nullable=False),
-    Column("acknowledged_ts_ms", BigInteger),
-    Column("resolved_ts_ms", BigInteger),
-    Column("status_reason", String(64)),
-    Index("ix_flags_ts", "ts_ms"),
-    Index("ix_flags_status", "status"),
-    Index("ix_flags_conversation", "conversation_id"),
-)
-
-schema_info = Table(
-    "schema_info", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", Integer, nullable=False),
-)
-SCHEMA_VERSION = 1
 
 
 def store_url(value: str) -> str:
@@ -109,42 +34,30 @@ def _dt(ts_ms: int) -> datetime:
 
 
 class Store:
-    """Idempotent writes of messages and flags, and flag lifecycle updates."""
+    """Idempotent writes of messages and flags, and flag lifecycle updates.
 
-    def __init__(self, url: str) -> None:
+    ``create=False`` for the commands that only read (reports, the console): a SQLite
+    file that does not exist is then an error, not a new empty store.
+    """
+
+    def __init__(self, url: str, create: bool = True) -> None:
         self.url = store_url(url)
         try:
             self.engine: Engine = create_engine(self.url, future=True)
         except Exception as exc:  # bad URL or missing driver: a usage error, not a crash
             raise UsageError(f"cannot use store {url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
+            path = self.engine.url.database
+            if not create and path not in (None, "", ":memory:") and not os.path.exists(path):
+                raise UsageError(f"no store at {path}: give --store the file or URL the monitor "
+                                 "writes to")
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         try:
-            self._create_schema()
-        except OperationalError as exc:
-            raise UsageError(f"cannot open store {url!r}: {exc.orig}") from None
-
-    def _create_schema(self) -> None:
-        # Several instances may start at once on one database: when another one creates
-        # a table between our check and our CREATE, look again (then it exists).
-        for attempt in range(5):
-            try:
-                metadata.create_all(self.engine)
-                with self.engine.begin() as conn:
-                    row = conn.execute(select(schema_info.c.version)).first()
-                    if row is None:
-                        conn.execute(self._insert(schema_info).values(id=1, version=SCHEMA_VERSION)
-                                     .on_conflict_do_nothing())
-                    elif row.version != SCHEMA_VERSION:
-                        raise UsageError(f"store schema version {row.version}, "
-                                         f"expected {SCHEMA_VERSION}")
-                return
-            except (OperationalError, IntegrityError, ProgrammingError) as exc:
-                raced = "already exists" in str(exc.orig) or "duplicate key" in str(exc.orig)
-                if not raced or attempt == 4:
-                    raise
-                time.sleep(0.1 * (attempt + 1))
+            self.migrated_from = create_or_upgrade(self.engine)
+        except DatabaseError as exc:  # OperationalError, or "file is not a database"
+            self.engine.dispose()
+            raise UsageError(f"cannot open store {url!r}: {str(exc.orig).strip()}") from None
 
     def write(self, message_rows: Sequence[dict[str, Any]], new_flags: Sequence[Flag],
               transitions: Sequence[Transition]) -> None:

@@ -1,0 +1,179 @@
+"""What a user hits first (issue #14 §4), and the dead-letter output (§3): real
+processes, real files, a real terminal (a pseudo-terminal) where it matters."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pty
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from monitor.io.store import Store
+
+CMD = [sys.executable, "-m", "monitor.cli"]
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_stdout_carries_exactly_the_flags_when_stderr_is_a_terminal(sample_path: Path) -> None:
+    # The progress display used to capture stdout: `> out.jsonl` got nothing.
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([*CMD, "run", "--input", str(sample_path), "--store", "none"],
+                              stdout=subprocess.PIPE, stderr=follower, timeout=120)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert proc.returncode == 0
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) > 20 and all(json.loads(x)["flag_id"] for x in lines)
+
+
+def test_pretty_shows_panels_instead_of_json(sample_path: Path) -> None:
+    proc = cli("run", "--input", str(sample_path), "--store", "none", "--pretty", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "先处理情绪" in proc.stdout and "建议" in proc.stdout and '"flag_id"' not in proc.stdout
+
+
+def test_a_corrupt_store_is_one_line_and_exit_2(tmp_path: Path, sample_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not a database" * 100)
+    for args in (["run", "--input", str(sample_path), "--store", str(bad), "--quiet"],
+                 ["report", "weekly", "--store", str(bad), "--out", "-"]):
+        proc = cli(*args)
+        assert proc.returncode == 2
+        assert proc.stderr.count("\n") == 1 and "cannot open store" in proc.stderr, proc.stderr
+
+
+def test_a_report_on_a_store_that_does_not_exist_says_so(tmp_path: Path) -> None:
+    missing = tmp_path / "nosuch.db"
+    proc = cli("report", "weekly", "--store", str(missing), "--out", "-")
+    assert proc.returncode == 2 and "no store at" in proc.stderr
+    assert not missing.exists()  # it used to create an empty store and report 本周没有数据
+
+
+def test_the_demo_says_how_to_get_its_weekly_report(tmp_path: Path) -> None:
+    store = tmp_path / "demo.db"
+    proc = cli("demo", "--store", str(store))
+    assert proc.returncode == 0, proc.stderr
+    command = next(line for line in proc.stdout.splitlines() if "report weekly" in line).strip()
+    args = command.split("support-monitor ", 1)[1].split()
+    args[args.index("--out") + 1] = "-"
+    report = cli(*args, "--format", "md")
+    assert report.returncode == 0 and "本周没有数据" not in report.stdout
+
+
+def test_output_files_append_unless_overwrite(tmp_path: Path, sample_path: Path) -> None:
+    flags = tmp_path / "f.jsonl"
+    for extra in ([], [], ["--overwrite"]):
+        assert cli("run", "--input", str(sample_path), "--flags-out", str(flags), "--store", "none",
+                   "--quiet", *extra).returncode == 0
+        if not extra:
+            appended = len(flags.read_text().splitlines())
+    once = len(flags.read_text().splitlines())
+    assert appended == 2 * once
+
+
+def test_blank_lines_and_cut_texts_are_counted(tmp_path: Path) -> None:
+    events = tmp_path / "in.jsonl"
+    long_event = {"conversation_id": "c", "message_id": "m1", "ts": 1794790800000, "role": "customer",
+                  "text": "太慢了" * 10_000}
+    events.write_text("\n   \n" + json.dumps(long_event, ensure_ascii=False) + "\n\n", encoding="utf-8")
+    scores, db = tmp_path / "s.jsonl", tmp_path / "m.db"
+    proc = cli("run", "--input", str(events), "--scores-out", str(scores), "--store", str(db),
+               "--max-text", "1000")
+    assert proc.returncode == 0, proc.stderr
+    assert "blank lines skipped" in proc.stderr and "3" in proc.stderr
+    assert json.loads(scores.read_text())["truncated"] is True
+    store = Store(str(db))
+    try:
+        [row] = store.messages()
+    finally:
+        store.close()
+    assert row["truncated"] is True and len(row["text_masked"]) == 1000
+
+
+def test_dead_letters_are_masked_unless_kept_raw(tmp_path: Path) -> None:
+    events = tmp_path / "in.jsonl"
+    good_json_bad_event = json.dumps({"conversation_id": "c", "message_id": "m1",
+                                      "text": "手机13800138000 地址北京市朝阳区建国路88号"},
+                                     ensure_ascii=False)
+    # The same number as JSON escapes: masking must read the value, not the raw text.
+    hidden = "".join(f"\\u{ord(c):04x}" for c in "13800138000")
+    escaped = '{"conversation_id": "c", "text": "' + hidden + '"}'
+    not_utf8 = b"{\"text\": \"\xff\xfe 13800138000\"}"
+    events.write_bytes("\n".join([good_json_bad_event, escaped, "not json 13800138000"]).encode()
+                       + b"\n" + not_utf8 + b"\n")
+    masked, raw = tmp_path / "dead.jsonl", tmp_path / "dead-raw.jsonl"
+    assert cli("run", "--input", str(events), "--dead-letter-out", str(masked), "--store", "none",
+               "--quiet").returncode == 0
+    text = masked.read_text(encoding="utf-8")
+    assert "13800138000" not in text and "建国路88号" not in text and "[手机号]" in text
+    assert all(json.loads(x)["raw_masked"] for x in text.splitlines())
+    assert cli("run", "--input", str(events), "--dead-letter-out", str(raw), "--store", "none",
+               "--quiet", "--dead-letter-raw").returncode == 0
+    rows = [json.loads(x) for x in raw.read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["raw"] == good_json_bad_event and rows[1]["raw"] == escaped
+    assert "raw" not in rows[3] and base64.b64decode(rows[3]["raw_base64"]) == not_utf8
+
+
+def test_epoch_seconds_are_named_as_such(tmp_path: Path) -> None:
+    events = tmp_path / "in.jsonl"
+    events.write_text(json.dumps({"conversation_id": "c", "message_id": "m", "ts": 1794790800,
+                                  "role": "customer", "text": "你好"}) + "\n", encoding="utf-8")
+    dead = tmp_path / "d.jsonl"
+    assert cli("run", "--input", str(events), "--dead-letter-out", str(dead), "--store", "none",
+               "--quiet").returncode == 0
+    [row] = [json.loads(x) for x in dead.read_text().splitlines()]
+    assert row["reason"] == "timestamp_out_of_range" and "epoch seconds" in row["detail"]
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path, store_url: str) -> None:
+    """A store written by the previous version (schema 1, no ``truncated`` column) opens,
+    is migrated in place, keeps its rows, and takes new ones."""
+    from sqlalchemy import create_engine, text
+
+    from monitor.io.store.store import store_url as url_of
+
+    engine = create_engine(url_of(store_url))
+    with engine.begin() as conn:
+        for ddl in V1_SCHEMA:
+            conn.execute(text(ddl))
+        conn.execute(text("INSERT INTO schema_info (id, version) VALUES (1, 1)"))
+        conn.execute(text("INSERT INTO messages VALUES ('c', 'm0', 1794790800000, '2026-11-16 01:00:00', "
+                          "'customer', 'chat', NULL, NULL, '旧的消息', 0.1, 0.0, 0.1, NULL, '[]')"))
+    engine.dispose()
+    store = Store(store_url)
+    try:
+        assert store.migrated_from == 1
+        rows = store.messages()
+        assert rows[0]["text_masked"] == "旧的消息" and rows[0]["truncated"] is False
+    finally:
+        store.close()
+    if store_url.endswith(".db"):
+        with sqlite3.connect(store_url) as conn:
+            assert conn.execute("SELECT version FROM schema_info").fetchone() == (2,)
+
+
+V1_SCHEMA = [
+    "CREATE TABLE messages (conversation_id VARCHAR(128) NOT NULL, message_id VARCHAR(128) NOT NULL, "
+    "ts_ms BIGINT NOT NULL, ts TIMESTAMP NOT NULL, role VARCHAR(16) NOT NULL, channel VARCHAR(32) NOT NULL, "
+    "queue VARCHAR(128), agent_id VARCHAR(128), text_masked TEXT NOT NULL, anger FLOAT, urgency FLOAT, "
+    "conversation_risk FLOAT, complaint_type VARCHAR(32), signals JSON NOT NULL, "
+    "PRIMARY KEY (conversation_id, message_id))",
+    "CREATE TABLE flags (flag_id VARCHAR(36) NOT NULL PRIMARY KEY, conversation_id VARCHAR(128) NOT NULL, "
+    "message_id VARCHAR(128) NOT NULL, ts_ms BIGINT NOT NULL, ts TIMESTAMP NOT NULL, "
+    "raised_at TIMESTAMP NOT NULL, kind VARCHAR(32) NOT NULL, severity VARCHAR(16) NOT NULL, "
+    "anger FLOAT NOT NULL, urgency FLOAT NOT NULL, conversation_risk FLOAT NOT NULL, reasons JSON NOT NULL, "
+    "complaint_type VARCHAR(32), customer_types JSON NOT NULL, suggestion TEXT NOT NULL, "
+    "playbook_ref VARCHAR(200) NOT NULL, excerpt TEXT NOT NULL, channel VARCHAR(32) NOT NULL, "
+    "queue VARCHAR(128), agent_id VARCHAR(128), status VARCHAR(16) NOT NULL, acknowledged_ts_ms BIGINT, "
+    "resolved_ts_ms BIGINT, status_reason VARCHAR(64))",
+    "CREATE TABLE schema_info (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL)",
+]
