@@ -177,3 +177,29 @@ V1_SCHEMA = [
     "resolved_ts_ms BIGINT, status_reason VARCHAR(64))",
     "CREATE TABLE schema_info (id INTEGER NOT NULL PRIMARY KEY, version INTEGER NOT NULL)",
 ]
+
+
+def test_fields_the_store_cannot_hold_are_dead_letters_not_a_crash(tmp_path: Path, store_url: str) -> None:
+    """Found by probing: PostgreSQL refuses a 40-character channel (VARCHAR(32)), a queue
+    over 128 characters and NUL in text, so one such record stopped the monitor on every
+    restart. Now they are dead letters (channel, queue) or repaired (NUL in text)."""
+    base = {"conversation_id": "c", "ts": 1794790800000, "role": "customer", "text": "你好"}
+    events = tmp_path / "in.jsonl"
+    lines = [{**base, "message_id": "m1", "channel": "x" * 40},
+             {**base, "message_id": "m2", "queue": "售后" * 100},
+             {**base, "message_id": "m3", "text": "坏\u0000字节"},
+             {**base, "message_id": "m\n4"},
+             {**base, "message_id": "m5", "agent_id": "a\u0000"}]
+    events.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    dead = tmp_path / "dead.jsonl"
+    proc = cli("run", "--input", str(events), "--dead-letter-out", str(dead), "--store", store_url,
+               "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    reasons = [json.loads(x)["reason"] for x in dead.read_text().splitlines()]
+    assert reasons == ["invalid_field", "invalid_field", "invalid_id", "invalid_field"]
+    store = Store(store_url)
+    try:
+        [row] = store.messages()
+    finally:
+        store.close()
+    assert row["message_id"] == "m3" and row["text_masked"] == "坏\ufffd字节"

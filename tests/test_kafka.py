@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from conftest import wait_http
 from helpers import run_file, shipped_models
+from test_batching import store_rows
 from kafka_helpers import Broker, free_port, start_monitor
 
 from monitor.io.store import Store
@@ -197,6 +198,11 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
     lines = stream(sample_path, 12)
     first, rest = split(lines)
     expected = file_replay(lines, tmp_path)
+    # The same stream from a file into a store: Kafka, cut by polls, a kill -9 and a
+    # rebuild, must leave the very same rows (flags, their lifecycle, every message).
+    replay_store = tmp_path / "replay.db"
+    (tmp_path / "all.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    run_file(tmp_path / "all.jsonl", shipped_models(), flags_out=None, store_url=str(replay_store))
     total = valid_events(lines, tmp_path)
     broker.produce(TOPIC, first)
     store = str(tmp_path / "store.db")
@@ -217,6 +223,7 @@ def test_kill_9_mid_stream_then_restart_loses_and_duplicates_nothing(
         assert stop(second) == 0, (tmp_path / "second.log").read_text()
     check_store(store, expected)
     check_flags_topic(broker, expected)
+    assert store_rows(store) == store_rows(str(replay_store))
 
 
 @pytest.mark.postgres
