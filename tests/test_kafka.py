@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from conftest import wait_http
 from helpers import run_file, shipped_models
-from test_batching import store_rows
 from kafka_helpers import Broker, free_port, start_monitor
+from test_batching import store_rows
 
 from monitor.io.store import Store
 
