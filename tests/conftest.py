@@ -113,7 +113,9 @@ def wait_http(url: str, timeout_s: float = 30.0) -> None:
 class Prometheus:
     """A real Prometheus server scraping the given targets every second."""
 
-    def __init__(self, targets: list[str], rules: list[Path] | None = None) -> None:
+    def __init__(self, targets: list[str], rules: list[Path] | None = None,
+                 console: tuple[str, str] | None = None) -> None:
+        """``console``: (target, bearer token) of a supervisors' console to scrape too."""
         binary = shutil.which("prometheus")
         if binary is None:
             raise RuntimeError("prometheus not found: run tests/run.sh, which installs it")
@@ -125,6 +127,11 @@ class Prometheus:
             "scrape_configs": [{"job_name": "support-monitor",
                                 "static_configs": [{"targets": targets}]}],
         }
+        if console is not None:
+            (self.dir / "console-token").write_text(console[1])
+            config["scrape_configs"].append({  # type: ignore[attr-defined]
+                "job_name": "support-console", "static_configs": [{"targets": [console[0]]}],
+                "authorization": {"type": "Bearer", "credentials_file": str(self.dir / "console-token")}})
         (self.dir / "prometheus.yml").write_text(json.dumps(config))  # JSON is valid YAML
         self.log = (self.dir / "prometheus.log").open("wb")
         self.proc = subprocess.Popen(

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("offline",),
     ("app",),
     ("config",),
-    ("stream", "report"),
+    ("stream", "report", "console"),
     ("io", "ops"),
     ("steps",),
     ("models", "privacy"),

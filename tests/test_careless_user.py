@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from monitor.io.store import Store
+from monitor.io.store import SCHEMA_VERSION, Store
 
 CMD = [sys.executable, "-m", "monitor.cli"]
 
@@ -158,7 +158,7 @@ def test_a_version_1_store_is_migrated(tmp_path: Path, store_url: str) -> None:
         store.close()
     if store_url.endswith(".db"):
         with sqlite3.connect(store_url) as conn:
-            assert conn.execute("SELECT version FROM schema_info").fetchone() == (2,)
+            assert conn.execute("SELECT version FROM schema_info").fetchone() == (SCHEMA_VERSION,)
 
 
 V1_SCHEMA = [

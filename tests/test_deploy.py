@@ -120,6 +120,21 @@ def test_compose_and_kubernetes_run_the_monitor_with_valid_arguments() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
+def test_compose_and_kubernetes_run_the_console_safely() -> None:
+    compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    service = compose["services"]["console"]
+    args = build_parser().parse_args(service["command"])
+    assert args.command == "console" and args.session_secret.startswith("file:")
+    assert service["ports"] == ["127.0.0.1:8080:8080"]  # the host publishes it on loopback only
+    assert "SUPPORT_MONITOR_STORE" in service["environment"] and not args.store
+    console = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+                   if d["kind"] == "Deployment" and d["metadata"]["name"] == "support-monitor-console")
+    container = console["spec"]["template"]["spec"]["containers"][0]
+    args = build_parser().parse_args(container["args"])
+    assert args.secure_cookies and args.session_secret.startswith("file:") and not args.store
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+
+
 def test_kubernetes_manifests_match_the_kubernetes_schemas() -> None:
     import kubernetes_validate
 
@@ -167,6 +182,8 @@ def test_playbook_configmap_is_a_valid_playbook(tmp_path: Path) -> None:
 def test_prometheus_config_checks(tmp_path: Path) -> None:
     text = (DEPLOY / "prometheus" / "prometheus.yml").read_text(encoding="utf-8")
     text = text.replace("/etc/prometheus/rules/", str(RULES) + "/")
+    (tmp_path / "console-token").write_text("smc_a-token")  # mounted from a secret in production
+    text = text.replace("/etc/prometheus/console-token", str(tmp_path / "console-token"))
     config = tmp_path / "prometheus.yml"
     config.write_text(text, encoding="utf-8")
     proc = run("promtool", "check", "config", str(config))

@@ -13,8 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from conftest import SAMPLE, Prometheus, free_port, wait_http
+from console_helpers import ConsoleServer, make_users, token
+from helpers import run_file
 
 from monitor.ops import dashboards
 
@@ -59,7 +62,20 @@ def scraped() -> Iterator[Scraped]:
     proc.stdin.write(SAMPLE.read_bytes())
     proc.stdin.flush()  # and keep stdin open: the monitor stays up to be scraped
     wait_http(f"http://127.0.0.1:{port}/readyz")
-    prom = Prometheus([f"127.0.0.1:{port}"])
+    # The supervisors' console on a store of the same stream, with a take and a verdict,
+    # so the floor's console panels have data too.
+    store = str(tmp / "store.db")
+    run_file(SAMPLE, flags_out=None, store_url=store)
+    users = make_users(tmp)
+    console = ConsoleServer(store, users, tmp)
+    bearer = token(users, "王组长")
+    flags_api = httpx.get(console.url + "/api/flags", headers={"Authorization": f"Bearer {bearer}"}).json()
+    for f, action, body in zip(flags_api["flags"][:2], ("ack", "verdict"), ({}, {"verdict": "false_alarm",
+                                                                                "reason": "not_angry"}),
+                               strict=True):
+        httpx.post(f"{console.url}/api/flags/{f['flag_id']}/{action}", json=body,
+                   headers={"Authorization": f"Bearer {bearer}"}).raise_for_status()
+    prom = Prometheus([f"127.0.0.1:{port}"], console=(f"127.0.0.1:{console.port}", bearer))
     try:
         wait_value(prom, 'up{job="support-monitor"}', 1)
         flags = [json.loads(x) for x in (tmp / "flags.jsonl").read_text().splitlines()]
@@ -67,6 +83,7 @@ def scraped() -> Iterator[Scraped]:
         yield Scraped(prom, proc, flags)
     finally:
         prom.close()
+        console.close()
         if proc.poll() is None:
             proc.stdin.close()
             proc.wait(timeout=30)

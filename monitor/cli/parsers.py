@@ -207,9 +207,90 @@ def _playbook(sub: argparse._SubParsersAction[Parser]) -> None:
     book_sub.add_parser("show", help="print the built-in playbook file, to copy and edit")
 
 
+def _flags(sub: argparse._SubParsersAction[Parser]) -> None:
+    flags = sub.add_parser("flags", help="list, show and act on flags (take, resolve, verdict, missed)",
+                           description="The flags in the store and what people do with them "
+                                       "(CONTRACT §5). Every action is recorded with who, when and "
+                                       "from which client.")
+    actions = flags.add_subparsers(dest="action", required=True, parser_class=Parser)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+        p.add_argument("--format", choices=("table", "json"), default="table")
+
+    ls = actions.add_parser("list", help="flags, most urgent first")
+    ls.add_argument("--status", choices=("open", "acknowledged", "resolved", "all"), default="open")
+    ls.add_argument("--kind", action="append", default=[], metavar="K")
+    ls.add_argument("--queue", action="append", default=[], metavar="Q")
+    ls.add_argument("--channel", action="append", default=[], metavar="C")
+    ls.add_argument("--limit", type=positive_int, default=200, metavar="N")
+    common(ls)
+    show = actions.add_parser("show", help="one flag with its conversation and history")
+    show.add_argument("flag_id", metavar="FLAG_ID")
+    common(show)
+    for name, text in (("ack", "take the flag"), ("resolve", "say the flag is dealt with")):
+        p = actions.add_parser(name, help=text)
+        p.add_argument("flag_id", metavar="FLAG_ID")
+        p.add_argument("--by", required=True, metavar="NAME", help="who acts")
+        if name == "resolve":
+            p.add_argument("--note", metavar="TEXT")
+        common(p)
+    verdict = actions.add_parser("verdict", help="confirmed, or false_alarm with a reason")
+    verdict.add_argument("flag_id", metavar="FLAG_ID")
+    verdict.add_argument("verdict", choices=("confirmed", "false_alarm"))
+    verdict.add_argument("--by", required=True, metavar="NAME")
+    verdict.add_argument("--reason", metavar="CODE", help="for a false alarm: not_angry, not_urgent, "
+                         "no_reply_needed, already_handled, wrong_kind, other")
+    verdict.add_argument("--note", metavar="TEXT")
+    common(verdict)
+    missed = actions.add_parser("missed", help="a customer message that should have raised a kind")
+    missed.add_argument("message_id", metavar="MESSAGE_ID")
+    missed.add_argument("--conversation", required=True, metavar="CONVERSATION_ID")
+    missed.add_argument("--kind", required=True, choices=("handle_emotion_first", "escalate_supervisor",
+                                                          "urgent", "agent_coaching"))
+    missed.add_argument("--by", required=True, metavar="NAME")
+    missed.add_argument("--note", metavar="TEXT")
+    common(missed)
+
+
+def _console(sub: argparse._SubParsersAction[Parser]) -> None:
+    console = sub.add_parser(
+        "console", help="the supervisors' web console (and its users)",
+        description="Serve the console: the queue of flags, each flag's page with its actions, "
+                    "the on-call view and the JSON API (CONTRACT §5). Secrets are given as env:NAME "
+                    "or file:PATH, never on the command line.")
+    console.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+    console.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    console.add_argument("--port", type=port, default=8080)
+    console.add_argument("--users", metavar="FILE", default="console-users.json",
+                         help="the users file (default ./console-users.json)")
+    console.add_argument("--session-secret", metavar="env:NAME|file:PATH",
+                         help="key that signs session cookies; the same on every console behind one "
+                              "address (default: a new random key, so sessions end on restart)")
+    console.add_argument("--secure-cookies", action="store_true",
+                         help="send cookies over HTTPS only (set it behind an HTTPS proxy)")
+    console.add_argument("--trusted-proxy-header", metavar="HEADER",
+                         help="single sign-on: trust this header as the user name (off by default)")
+    console.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                         help="the proxy's own address; the header counts only from it (repeatable)")
+    console.add_argument("--access-log", action="store_true", help="log every request (off: no ids in logs)")
+    actions = console.add_subparsers(dest="console_action", parser_class=Parser)
+    add = actions.add_parser("add-user", help="add a user or set a user's password and role")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=("supervisor", "lead", "viewer"))
+    add.add_argument("--users", metavar="FILE", default="console-users.json")
+    add.add_argument("--password-file", metavar="PATH",
+                     help="read the password from this file (default: ask on the terminal)")
+    add.add_argument("--queue", action="append", default=[], metavar="Q",
+                     help="the queues a supervisor or viewer sees (repeatable; default all)")
+    token = actions.add_parser("token", help="a new API token for a user, printed on the last line")
+    token.add_argument("name", metavar="NAME")
+    token.add_argument("--users", metavar="FILE", default="console-users.json")
+
+
 # Subcommand -> parser builder; the handler is ``monitor.cli.<subcommand>.main``.
 BUILDERS = {"run": _run, "score": _score, "demo": _demo, "report": _report, "models": _models,
-            "dashboards": _dashboards, "playbook": _playbook}
+            "dashboards": _dashboards, "playbook": _playbook, "flags": _flags, "console": _console}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,16 +7,10 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from monitor.records.flags import Flag
+from monitor.records.flags import KIND_LABELS, Flag
 from monitor.records.results import BatchResult
 from monitor.stream.runner import RunStats
 
-KIND_LABELS = {
-    "handle_emotion_first": "先处理情绪",
-    "escalate_supervisor": "转主管",
-    "urgent": "紧急",
-    "agent_coaching": "坐席辅导",
-}
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 

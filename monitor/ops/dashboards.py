@@ -139,6 +139,17 @@ def floor_live() -> dict[str, Any]:
     b.add(_bars("投诉类型（1 小时）",
                 "topk(5, sum by (complaint_type) (increase(support_complaints_total[1h])))",
                 "{{complaint_type}}"), 12, 7)
+    # From the supervisors' console (its /metrics): what people did with the flags.
+    b.add(_series("主管接手用时，按类型", [
+        ("histogram_quantile(0.5, sum by (le, kind) (rate(support_flag_ack_seconds_bucket[1h])))",
+         "{{kind}} p50"),
+        ("histogram_quantile(0.9, sum by (le, kind) (rate(support_flag_ack_seconds_bucket[1h])))",
+         "{{kind}} p90")], "s", "从提醒产生到主管在主管台接手"), 8, 8)
+    b.add(_bars("主管判断（24 小时）",
+                "sum by (kind, verdict, reason) (increase(support_flag_verdicts_total[24h]))",
+                "{{kind}} {{verdict}} {{reason}}", "提醒正确（confirmed）与误报原因（false_alarm）"), 8, 8)
+    b.add(_bars("提醒状态", "sum by (status) (support_flags_by_status)", "{{status}}",
+                "存储中的提醒：待处理、已接手、已结束"), 8, 8)
     b.add({"type": "table", "title": "待处理的升级（来自存储，已脱敏）", "datasource": STORE,
            "targets": [{"refId": "A", "datasource": STORE, "format": "table", "rawQuery": True,
                         "editorMode": "code", "rawSql": OPEN_ESCALATIONS_SQL}],

@@ -14,6 +14,10 @@ Status = Literal["open", "acknowledged", "resolved"]
 KINDS: tuple[Kind, ...] = ("handle_emotion_first", "escalate_supervisor", "urgent",
                            "agent_coaching")
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
+# How a supervisor reads them.
+KIND_LABELS: dict[str, str] = {"handle_emotion_first": "先处理情绪", "escalate_supervisor": "转主管",
+                               "urgent": "紧急", "agent_coaching": "坐席辅导"}
+SEVERITY_LABELS: dict[str, str] = {"critical": "严重", "warning": "警告", "info": "提示"}
 
 # Fixed namespace so flag ids are the same on every machine and every replay.
 _FLAG_NS = uuid.UUID("6f1c1f3e-9a52-4a53-8d8e-3b0f6c2d7a10")

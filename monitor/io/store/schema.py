@@ -78,13 +78,57 @@ flags = Table(
     Column("channel", String(32), nullable=False),
     Column("queue", String(128)),
     Column("agent_id", String(128)),
+    # The status of CONTRACT §5: what the monitor and the people did, together.
     Column("status", String(16), nullable=False),
+    # What the monitor did (event time): the agent acknowledged the emotion; the
+    # conversation calmed, expired, or a more severe flag superseded this one.
     Column("acknowledged_ts_ms", BigInteger),
     Column("resolved_ts_ms", BigInteger),
     Column("status_reason", String(64)),
+    # What people did (wall clock, v3): took it, resolved it, gave a verdict.
+    Column("taken_by", String(128)),
+    Column("taken_at_ms", BigInteger),
+    Column("resolved_by", String(128)),
+    Column("resolved_at_ms", BigInteger),
+    Column("resolution_note", Text),
+    Column("verdict", String(16)),  # confirmed | false_alarm
+    Column("verdict_reason", String(32)),
+    Column("verdict_note", Text),
+    Column("verdict_by", String(128)),
+    Column("verdict_at_ms", BigInteger),
+    # When the row last changed (writer's wall clock, ms): the console's live updates.
+    Column("changed_ms", BigInteger, nullable=False, server_default="0"),
     Index("ix_flags_ts", "ts_ms"),
     Index("ix_flags_status", "status"),
     Index("ix_flags_conversation", "conversation_id"),
+    Index("ix_flags_changed", "changed_ms"),
+)
+
+# Every action of a person, kept (CONTRACT §5: who, when, what, from which client).
+flag_actions = Table(
+    "flag_actions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("client", String(200), nullable=False),
+    Column("action", String(16), nullable=False),  # ack | resolve | verdict | missed
+    Column("outcome", String(16), nullable=False),  # done | unchanged | refused
+    Column("flag_id", String(36)),
+    Column("conversation_id", String(128)),
+    Column("message_id", String(128)),
+    Column("details", JSON, nullable=False),
+    Index("ix_flag_actions_flag", "flag_id"),
+)
+
+# A customer message that should have raised a kind and did not.
+missed_reports = Table(
+    "missed_reports", metadata,
+    Column("conversation_id", String(128), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("reported_by", String(128), nullable=False),
+    Column("reported_at_ms", BigInteger, nullable=False),
+    Column("note", Text),
 )
 
 schema_info = Table(
@@ -92,7 +136,7 @@ schema_info = Table(
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
 )
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v2(conn: Connection) -> None:
@@ -101,9 +145,21 @@ def _v2(conn: Connection) -> None:
     conn.execute(text(f"ALTER TABLE messages ADD COLUMN truncated BOOLEAN NOT NULL DEFAULT {default}"))
 
 
+def _v3(conn: Connection) -> None:
+    """What people did with a flag (the console), and when a row last changed."""
+    for name, kind in (("taken_by", "VARCHAR(128)"), ("taken_at_ms", "BIGINT"),
+                       ("resolved_by", "VARCHAR(128)"), ("resolved_at_ms", "BIGINT"),
+                       ("resolution_note", "TEXT"), ("verdict", "VARCHAR(16)"),
+                       ("verdict_reason", "VARCHAR(32)"), ("verdict_note", "TEXT"),
+                       ("verdict_by", "VARCHAR(128)"), ("verdict_at_ms", "BIGINT"),
+                       ("changed_ms", "BIGINT NOT NULL DEFAULT 0")):
+        conn.execute(text(f"ALTER TABLE flags ADD COLUMN {name} {kind}"))
+    conn.execute(text("CREATE INDEX ix_flags_changed ON flags (changed_ms)"))
+
+
 # version -> what brings a store of version - 1 up to it (only ALTERs of tables that
 # existed before: new tables come from ``create_all``).
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _v2, 3: _v3}
 
 
 def create_or_upgrade(engine: Engine) -> int:

@@ -7,11 +7,12 @@ SQLAlchemy Core; SQLite file by default, PostgreSQL by URL. Writes are idempoten
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, case, create_engine, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError
 
@@ -126,13 +127,21 @@ def _flag_row(f: Flag) -> dict[str, Any]:
         "complaint_type": f.complaint_type, "customer_types": list(f.customer_types),
         "suggestion": f.suggestion, "playbook_ref": f.playbook_ref, "excerpt": f.excerpt,
         "channel": f.channel, "queue": f.queue, "agent_id": f.agent_id, "status": "open",
+        "changed_ms": now_ms(),
     }
 
 
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 def _transition_stmt(t: Transition) -> Any:
-    stmt = update(flags).where(flags.c.flag_id == t.flag_id)
+    """The monitor's own move of a flag. Kept in its own columns, whatever a person did
+    with the flag meanwhile (the console shows both); ``status`` combines them."""
+    stmt = update(flags).where(flags.c.flag_id == t.flag_id, flags.c.resolved_ts_ms.is_(None))
     if t.status == "acknowledged":
-        return (stmt.where(flags.c.status == "open")
-                .values(status="acknowledged", acknowledged_ts_ms=t.ts_ms, status_reason=t.reason))
-    return (stmt.where(flags.c.status != "resolved")
-            .values(status="resolved", resolved_ts_ms=t.ts_ms, status_reason=t.reason))
+        return (stmt.where(flags.c.acknowledged_ts_ms.is_(None))
+                .values(status=case((flags.c.status == "open", "acknowledged"), else_=flags.c.status),
+                        acknowledged_ts_ms=t.ts_ms, status_reason=t.reason, changed_ms=now_ms()))
+    return stmt.values(status="resolved", resolved_ts_ms=t.ts_ms, status_reason=t.reason,
+                       changed_ms=now_ms())
