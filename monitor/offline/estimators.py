@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,6 +21,7 @@ from monitor.models.anger_model import AngerModel
 from monitor.models.char_hash import HashedCounts, check_hashing, hash_counts
 from monitor.models.risk_model import RiskModel, features
 from monitor.models.support_model import NONE, URGENCY_FEATURES, SupportModel, rule_features
+from monitor.models.text_model import NGRAM_MAX, BinaryTextModel
 from monitor.records.conversation import ConversationState
 from monitor.records.scores import MessageScores
 
@@ -28,6 +29,9 @@ from monitor.records.scores import MessageScores
 def to_csr(counts: HashedCounts, values: np.ndarray | None = None) -> sp.csr_matrix:
     data = counts.counts if values is None else values
     return sp.csr_matrix((data, (counts.rows, counts.cols)), shape=(counts.n_texts, counts.n_features))
+
+
+T = TypeVar("T", bound=BinaryTextModel)
 
 
 class CharNgramHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -45,31 +49,41 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return to_csr(hash_counts(texts, self.n_features, self.ngram_max))
 
 
-class AngerEstimator:
-    """Hashed character n-grams → TF-IDF → logistic regression. Fitted: ``pipeline_``."""
+class TextEstimator:
+    """Hashed character n-grams → TF-IDF → logistic regression, for a binary text model
+    (the anger model, the reply-expectation model). Fitted: ``pipeline_``."""
 
     def __init__(self, c: float = 3.0, n_features: int = anger_model.N_FEATURES) -> None:
         self.c = c
         self.n_features = n_features
 
     def fit(self, texts: Sequence[str], labels: Sequence[bool],
-            sample_weight: Sequence[float] | None = None) -> AngerEstimator:
+            sample_weight: Sequence[float] | None = None) -> TextEstimator:
         """Fit on normalised texts (``monitor.steps.normalise.normalise``)."""
         self.pipeline_: Pipeline = make_pipeline(
-            CharNgramHasher(n_features=self.n_features, ngram_max=anger_model.NGRAM_MAX),
+            CharNgramHasher(n_features=self.n_features, ngram_max=NGRAM_MAX),
             TfidfTransformer(sublinear_tf=True),
             LogisticRegression(C=self.c, max_iter=3000))
         self.pipeline_.fit(list(texts), list(labels), logisticregression__sample_weight=sample_weight)
         return self
 
     def hyperparameters(self) -> dict[str, Any]:
-        return {"C": self.c, "n_features": self.n_features, "ngram_range": [1, anger_model.NGRAM_MAX]}
+        return {"C": self.c, "n_features": self.n_features, "ngram_range": [1, NGRAM_MAX]}
 
-    def to_model(self) -> AngerModel:
+    @overload
+    def to_model(self) -> AngerModel: ...
+
+    @overload
+    def to_model(self, kind: type[T]) -> T: ...
+
+    def to_model(self, kind: type[BinaryTextModel] = AngerModel) -> BinaryTextModel:
+        """The run-time model of this kind (the anger model unless told) from the fit."""
         _, idf, lr = self.pipeline_
-        return AngerModel(np.asarray(idf.idf_, dtype=np.float64),
-                          np.asarray(lr.coef_[0], dtype=np.float64), float(lr.intercept_[0]),
-                          anger_model.NGRAM_MAX)
+        return kind(np.asarray(idf.idf_, dtype=np.float64), np.asarray(lr.coef_[0], dtype=np.float64),
+                    float(lr.intercept_[0]), NGRAM_MAX)
+
+
+AngerEstimator = TextEstimator  # the name the training code and tests use for the anger model
 
 
 class SupportEstimator:

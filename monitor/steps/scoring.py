@@ -223,7 +223,8 @@ class RuleScorer:
 class TextModel(Protocol):
     """A trained model over hashed character n-grams (models/char_hash.py)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     @property
     def hashing(self) -> tuple[int, int]: ...
