@@ -17,11 +17,11 @@ from monitor.ops.endpoints import Endpoints, Health
 from monitor.ops.metrics import Metrics
 from monitor.records.errors import UsageError
 from monitor.records.results import BatchResult
+from monitor.steps.model_scoring import build_scorer, scorer_name
 from monitor.steps.parse import ParseLimits
 from monitor.steps.pipeline import Limits, Pipeline
 from monitor.steps.playbook.engine import Playbook
 from monitor.steps.risk import RiskFn, conversation_risk
-from monitor.steps.scoring import build_scorer, scorer_name
 from monitor.steps.state import ConversationStates
 from monitor.stream.partitions import PartitionedRunner
 from monitor.stream.runner import Runner, RunStats
@@ -32,10 +32,12 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
     risk: RiskFn = models.risk or conversation_risk
     book = processing.playbook
     return Pipeline(
-        scorer=build_scorer(book.lexicon, models.anger, models.support),
+        scorer=build_scorer(book.lexicon, models.anger, models.support,
+                            models.risk.text if models.risk else None, models.reply),
         states=ConversationStates(ttl_ms=processing.conversation_ttl_s * 1000,
-                                  calm_threshold=book.settings.calm),
-        playbook=Playbook(book.settings, risk),
+                                  calm_threshold=book.settings.calm,
+                                  reply_threshold=book.settings.reply_expected),
+        playbook=Playbook(book.settings, risk, book.channels),
         risk=risk,
         limits=Limits(ParseLimits(processing.max_text_chars), processing.max_skew_s * 1000),
     )
@@ -102,7 +104,7 @@ def run(config: RunConfig, extra_sinks: list[Sink] | None = None,
     closers: list[Callable[[], None]] = [source.close]
     try:
         if metrics is not None:
-            metrics.describe(scorer_name(models.anger, models.support),
+            metrics.describe(scorer_name(models.anger, models.support, models.reply),
                              processing.playbook.source, processing.playbook.sha256,
                              models.risk.name if models.risk else "rules-v1")
             if outputs.metrics_port is not None:

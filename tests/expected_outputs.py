@@ -15,9 +15,10 @@ from helpers import run_file, shipped_models
 from monitor.config import ProcessingConfig
 from monitor.offline.benchmarks.replay import make_stream
 from monitor.offline.evaluate import load_own
+from monitor.steps.model_scoring import ModelScorer
 from monitor.steps.normalise import normalise
 from monitor.steps.playbook.file import builtin
-from monitor.steps.scoring import ModelScorer, RuleScorer
+from monitor.steps.scoring import RuleScorer
 
 JDDC = "dialogues/jddc2019_sample.jsonl"
 _RAISED_AT = re.compile(r'"raised_at":"[^"]*",')

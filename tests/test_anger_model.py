@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from monitor.models import support_model
-from monitor.models.anger_model import FILENAME, META_FILENAME, AngerModel, load_default
+from monitor.models.anger_model import FILENAME, META_FILENAME, SHORT_CHARS, AngerModel, load_default
 from monitor.models.artifact import DEFAULT_DIR
 from monitor.models.support_model import SupportModel
 from monitor.offline.estimators import AngerEstimator
@@ -21,9 +21,10 @@ from monitor.offline.evaluate import load_own
 from monitor.records.errors import ModelVersionError, UsageError
 from monitor.records.events import Event
 from monitor.records.lexicon import COMPLAINT_TYPES
+from monitor.steps.model_scoring import MODEL_MIN, ModelScorer
 from monitor.steps.normalise import normalise
 from monitor.steps.playbook.file import builtin
-from monitor.steps.scoring import BELOW_MIN_FACTOR, MODEL_MIN, MODEL_MIN_CHARS, ModelScorer, RuleScorer
+from monitor.steps.scoring import RuleScorer
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,8 @@ def customer(text: str) -> Event:
 
 def test_shipped_model_loads_with_its_metadata(shipped: AngerModel) -> None:
     meta = shipped.metadata
-    assert meta["format"] == "support-monitor/anger/2"
+    assert meta["format"] == "support-monitor/anger/3"
+    assert meta["combiner"]["features"] == ["model_logit", "rules_evidence", "short", "short_x_model_logit"]
     assert {"scikit-learn", "numpy", "trained", "sha256", "data", "held_out_roc_auc_ap"} <= set(meta)
     angry, calm = shipped.predict_proba([normalise("你们就是骗子，气死我了"), normalise("请问几点发货")])
     assert angry > 0.5 > calm
@@ -272,21 +274,51 @@ def test_fast_prediction_agrees_with_scikit_learn(shipped: AngerModel, support: 
     assert [k or "none" for k in kinds] == complaint_lr.predict(x).tolist()
 
 
-def test_model_counts_only_when_confident_and_on_enough_text(scorer: ModelScorer) -> None:
-    replies = ["都没有", "就这些", "不是", "没", "什么意思", "现在能不能退货", "那开票信息发给谁"]
-    gated = 0
-    for text, s in zip(replies, scorer.score_batch([customer(t) for t in replies]), strict=True):
-        rules = scorer.rules.score_text(normalise(text))
-        assert s.anger_model is not None  # the raw probability is kept for the risk model
-        if len(text) < MODEL_MIN_CHARS or s.anger_model < MODEL_MIN:
-            halved = BELOW_MIN_FACTOR * s.anger_model
-            assert s.anger == pytest.approx(max(rules.anger, halved), abs=1e-4), text
-            assert s.anger < MODEL_MIN and "anger_model" not in s.codes(), text
-            gated += 1
-    assert gated == len(replies)  # calm replies: none raised to a flagging level by the model
-    # A day named alone is not a deadline; the same day with a need is.
+def test_anger_in_use_is_the_fitted_combination(scorer: ModelScorer, shipped: AngerModel) -> None:
+    import numpy as np
+
+    texts = ["都没有", "就这些", "不是", "什么意思", "现在能不能退货", "那开票信息发给谁",
+             "等了三天一句话都没有，这就是你们的服务？", "太过分了！！！", "你们这群骗子"]
+    scored = scorer.score_batch([customer(t) for t in texts])
+    norm = [normalise(t) for t in texts]
+    p = shipped.predict_proba(norm)
+    evidence = [scorer.rules.score_text(t).anger_evidence for t in norm]
+    short = [len(t.strip()) < SHORT_CHARS for t in norm]
+    expected = shipped.combine(p, evidence, short)
+    for text, s, want, raw in zip(texts, scored, expected, p, strict=True):
+        assert s.anger == pytest.approx(float(want), abs=1e-4), text
+        assert s.anger_model == pytest.approx(raw, abs=1e-4)  # the raw probability is kept
+    calm = dict(zip(texts, scored, strict=True))
+    assert all(calm[t].anger < 0.5 for t in texts[:6])  # plain replies and questions
+    assert calm["等了三天一句话都没有，这就是你们的服务？"].anger >= 0.5  # no listed word
+    # Monotone in each part: more model probability or more evidence never lowers anger.
+    grid = np.linspace(0.01, 0.99, 25)
+    for e in (0.0, 0.3, 0.6):
+        for sh in (False, True):
+            values = shipped.combine(grid, [e] * 25, [sh] * 25)
+            assert (np.diff(values) > 0).all()
+    assert (np.diff(shipped.combine([0.4] * 4, [0.0, 0.2, 0.4, 0.6], [False] * 4)) > 0).all()
+
+
+def test_hard_signals_are_reasons_not_anger(scorer: ModelScorer) -> None:
+    # A threat said calmly keeps its signal (it escalates on its own) but adds no anger.
+    [calm_threat, plain] = scorer.score_batch([customer("请问这个问题可以去12315反映吗"),
+                                               customer("请问这个问题可以去哪里反映吗")])
+    assert "regulator_threat" in calm_threat.codes()
+    assert calm_threat.anger_evidence == plain.anger_evidence == 0.0
+    # In the rules alone the threat does add to anger (no model to weigh it).
+    rules_only = scorer.rules.score_text(normalise("请问这个问题可以去12315反映吗"))
+    assert rules_only.anger > 0.0 and rules_only.anger_evidence == 0.0
+
+
+def test_a_day_named_alone_is_not_a_deadline(scorer: ModelScorer) -> None:
     day, need = scorer.score_batch([customer("今天"), customer("今天必须送到，明早要出门")])
     assert day.urgency < MODEL_MIN and "urgency_model" not in day.codes()
     assert need.urgency >= MODEL_MIN
-    [angry] = scorer.score_batch([customer("等了三天一句话都没有，这就是你们的服务？")])
-    assert angry.anger == angry.anger_model and angry.anger >= MODEL_MIN
+
+
+def test_a_model_without_its_combiner_is_refused(tmp_path: Path) -> None:
+    directory = copy_models(tmp_path)
+    edit_meta(directory, combiner={"features": ["model_logit"], "coef": [1.0], "intercept": 0.0})
+    with pytest.raises(ModelVersionError, match="combiner"):
+        AngerModel.load(directory)

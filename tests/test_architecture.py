@@ -185,7 +185,7 @@ def test_the_run_time_path_needs_no_scikit_learn(argv: list[str], tmp_path: Path
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     if argv[0] == "score":
-        assert '"scorer": "rules-v1+anger-lr-v1+support-lr-v1"' in proc.stdout
+        assert '"scorer": "rules-v1+anger-lr-v2+support-lr-v1+reply-lr-v1"' in proc.stdout
     if argv[0] == "demo":
         assert "handle_emotion_first" in proc.stdout and "warning: no trained models" not in proc.stderr
 

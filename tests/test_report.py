@@ -16,6 +16,7 @@ import pytest
 from helpers import run_file
 
 from monitor.records.events import format_ts
+from monitor.steps.playbook.file import builtin
 
 WEEK = 7 * 86_400_000
 PII = ["13987654321", "zhang.wei@example.com", "110101199003078515", "6222021234567890123"]
@@ -93,7 +94,8 @@ def test_figures_match_an_independent_computation(store: tuple[str, Path, list[d
         peak: dict[str, float] = defaultdict(float)
         for s in customer:
             peak[s["conversation_id"]] = max(peak[s["conversation_id"]], s["anger"])
-        assert fig["angry_conversations"] == sum(v >= 0.5 for v in peak.values())
+        high = builtin().settings.anger_high  # the report counts as the playbook does
+        assert fig["angry_conversations"] == sum(v >= high for v in peak.values())
         flags = [json.loads(x) for x in (tmp / "flags.jsonl").read_text().splitlines()]
         week_flags = [f for f in flags if in_week(_ts_ms(f["ts"].replace("Z", "+00:00")), week_start)]
         assert fig["flags_by_kind"] == dict(Counter(f["kind"] for f in week_flags))

@@ -79,6 +79,10 @@ def test_scenario(scenario: dict[str, Any]) -> None:
             assert exp["reason"] in [r.code for r in flag.reasons], describe([flag])
         for code in exp.get("types", []):
             assert code in flag.customer_types, describe([flag])
+        if "ref" in exp:  # the suggestion cites the rule behind the reason that raised it
+            assert exp["ref"] in flag.playbook_ref, flag.playbook_ref
+        if "ref_not" in exp:
+            assert exp["ref_not"] not in flag.playbook_ref, flag.playbook_ref
         # Every flag says why, what to do and on which rule it rests.
         assert flag.reasons and all(r.code and r.detail for r in flag.reasons)
         assert flag.suggestion and flag.playbook_ref.startswith("seed ")

@@ -29,17 +29,20 @@ def main(args: argparse.Namespace) -> int:
     data = Path(args.data_dir)
     if args.action == "train":
         out = Path(args.out) if args.out else artifact.DEFAULT_DIR
-        anger = train.train_anger(data, out)
-        print(f"wrote {out / 'anger.npz'}: held-out ROC AUC / AP "
+        anger = train.train_anger(data, book, out)
+        print(f"wrote {out / 'anger.npz'}: anger in use, held-out ROC AUC / AP "
               + "; ".join(f"{k} {v}" for k, v in anger.metadata["held_out_roc_auc_ap"].items()))
         support = train.train_support(book, out)
         print(f"wrote {out / 'support.npz'}: held out, "
               + "; ".join(f"{k} {v}" for k, v in support.metadata["held_out"].items()))
+        reply = train.train_reply(data, book, out)
+        print(f"wrote {out / 'reply.npz'}: held out, "
+              + "; ".join(f"{k} {v}" for k, v in reply.metadata["held_out"].items()))
         path, model = train.train_risk(data, book, out, anger, support)
         print(f"wrote {path}: cross-validated ROC AUC {model.metadata['cv_roc_auc_5fold']:.3f} "
               f"on {model.metadata['samples']} dialogues")
         return 0
     models = load_models(args.models_dir)
     print(evaluate.report(data, book, snownlp=not args.skip_snownlp, risk_model=models.risk,
-                          anger=models.anger, support=models.support))
+                          anger=models.anger, support=models.support, reply_model=models.reply))
     return 0

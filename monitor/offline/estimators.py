@@ -6,8 +6,7 @@ to the run-time model of ``monitor/models``, which needs numpy alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,10 +18,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from monitor.models import anger_model, linear, support_model
 from monitor.models.anger_model import AngerModel
 from monitor.models.char_hash import HashedCounts, check_hashing, hash_counts
-from monitor.models.risk_model import RiskModel, features
 from monitor.models.support_model import NONE, URGENCY_FEATURES, SupportModel, rule_features
 from monitor.models.text_model import NGRAM_MAX, BinaryTextModel
-from monitor.records.conversation import ConversationState
 from monitor.records.scores import MessageScores
 
 
@@ -70,20 +67,60 @@ class TextEstimator:
     def hyperparameters(self) -> dict[str, Any]:
         return {"C": self.c, "n_features": self.n_features, "ngram_range": [1, NGRAM_MAX]}
 
-    @overload
-    def to_model(self) -> AngerModel: ...
-
-    @overload
-    def to_model(self, kind: type[T]) -> T: ...
-
-    def to_model(self, kind: type[BinaryTextModel] = AngerModel) -> BinaryTextModel:
-        """The run-time model of this kind (the anger model unless told) from the fit."""
+    def to_model(self, kind: type[T]) -> T:
+        """The run-time model of this kind (``monitor/models``) from the fit."""
         _, idf, lr = self.pipeline_
         return kind(np.asarray(idf.idf_, dtype=np.float64), np.asarray(lr.coef_[0], dtype=np.float64),
                     float(lr.intercept_[0]), NGRAM_MAX)
 
 
-AngerEstimator = TextEstimator  # the name the training code and tests use for the anger model
+class AngerEstimator:
+    """The anger model: a ``TextEstimator`` on all the data, and the combiner
+    (``models/anger_model.py``) fitted by stacking: a logistic regression over the text
+    model's out-of-fold probabilities (``folds`` folds), the rules' evidence and shortness,
+    so the combination is judged on predictions the text model did not fit.
+    Fitted: ``text_``, ``combiner_``, ``oof_`` (the out-of-fold probabilities)."""
+
+    def __init__(self, c: float = 3.0, n_features: int = anger_model.N_FEATURES, folds: int = 5,
+                 combiner_c: float = 1.0) -> None:
+        self.c = c
+        self.n_features = n_features
+        self.folds = folds
+        self.combiner_c = combiner_c
+
+    def fit(self, texts: Sequence[str], labels: Sequence[bool], sample_weight: Sequence[float] | None = None,
+            evidence: Sequence[float] | None = None,
+            combiner_weight: Sequence[float] | None = None) -> AngerEstimator:
+        """Fit on normalised texts; ``evidence``: the rules' ``anger_evidence`` of each;
+        ``combiner_weight``: the samples' weights for the combiner (default: as the text model's)."""
+        from sklearn.model_selection import StratifiedKFold
+
+        texts, y = list(texts), np.asarray(labels, dtype=bool)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        ev = np.zeros(len(y)) if evidence is None else np.asarray(evidence, dtype=np.float64)
+        self.text_ = TextEstimator(self.c, self.n_features).fit(texts, y.tolist(), w.tolist())
+        oof = np.zeros(len(y))
+        folds = min(self.folds, int(y.sum()), int((~y).sum()))
+        for train, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
+            part = TextEstimator(self.c, self.n_features).fit([texts[i] for i in train], y[train].tolist(),
+                                                              w[train].tolist())
+            oof[held] = part.to_model(AngerModel).predict_proba([texts[i] for i in held])
+        self.oof_ = oof
+        short = np.array([len(t.strip()) < anger_model.SHORT_CHARS for t in texts])
+        self.combiner_ = LogisticRegression(C=self.combiner_c, max_iter=2000)
+        cw = w if combiner_weight is None else np.asarray(combiner_weight, dtype=np.float64)
+        self.combiner_.fit(anger_model.combiner_features(oof, ev, short), y, sample_weight=cw)
+        return self
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**self.text_.hyperparameters(), "combiner": {"folds": self.folds, "C": self.combiner_c,
+                                                             "features": list(anger_model.COMBINER_FEATURES)}}
+
+    def to_model(self) -> AngerModel:
+        model = self.text_.to_model(AngerModel)
+        model.combiner = anger_model.Combiner(tuple(float(v) for v in self.combiner_.coef_[0]),
+                                              float(self.combiner_.intercept_[0]))
+        return model
 
 
 class SupportEstimator:
@@ -121,26 +158,3 @@ class SupportEstimator:
                             float(self.urgency_.intercept_[0]), self.complaint_.coef_.astype(np.float64),
                             self.complaint_.intercept_.astype(np.float64),
                             [str(c) for c in self.complaint_.classes_])
-
-
-def fit_risk(states: Sequence[ConversationState], labels: Sequence[bool],
-             metadata: dict[str, Any] | None = None) -> RiskModel:
-    """Fit on final conversation states; the 5-fold cross-validated AUC goes in the metadata."""
-    import sklearn
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.preprocessing import StandardScaler
-
-    x = np.array([features(s) for s in states])
-    y = np.array(labels)
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
-    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    model.fit(x, y)
-    scaler, lr = model[0], model[-1]
-    scale = [float(v) if v > 0 else 1.0 for v in scaler.scale_]
-    meta = {"trained": datetime.now(UTC).isoformat(timespec="seconds"), "samples": len(y),
-            "positives": int(y.sum()), "cv_roc_auc_5fold": round(float(roc_auc_score(y, held_out)), 4),
-            "scikit-learn": sklearn.__version__, **(metadata or {})}
-    return RiskModel(tuple(float(v) for v in scaler.mean_), tuple(scale),
-                     tuple(float(v) for v in lr.coef_[0]), float(lr.intercept_[0]), meta)

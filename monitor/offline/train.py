@@ -5,35 +5,36 @@ three with their metadata to the models folder."""
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
 import sklearn
 
 from monitor import __version__
-from monitor.app import build_pipeline
-from monitor.config import ProcessingConfig
 from monitor.models.anger_model import AngerModel
 from monitor.models.artifact import file_sha256
-from monitor.models.bundle import ModelBundle
+from monitor.models.reply_model import ReplyModel
 from monitor.models.risk_model import FILENAME, RiskModel
 from monitor.models.support_model import SupportModel
-from monitor.offline.benchmarks.dch1 import records as dch1_records
-from monitor.offline.estimators import AngerEstimator, SupportEstimator, fit_risk
-from monitor.offline.evaluate import OWN_DATA, Score, anger_sets, load, load_own
-from monitor.records.errors import UsageError
+from monitor.offline import jddc_lines, reply, risk_fit
+from monitor.offline.dch1_data import dch1_dialogues, risk_data
+from monitor.offline.estimators import AngerEstimator, SupportEstimator
+from monitor.offline.evaluate import CHAT_LABELS, OWN_DATA, Score, anger_sets, load, load_chat, load_own
+from monitor.offline.risk_fit import RiskEstimator, cross_validated
+from monitor.steps.model_scoring import ModelScorer, scorer_name
 from monitor.steps.normalise import normalise
 from monitor.steps.playbook.file import PlaybookFile
 from monitor.steps.scoring import RuleScorer
 
 # Weibo sets the anger model learns from; the evaluation sets are never among them.
 ANGER_TRAIN = ("nlpcc2013_train", "smp2020_virus_train")
-# Each team-written support message counts as this many Weibo posts: a few hundred of them
-# against ~22,000 posts would otherwise barely move the model towards the support register.
+# Each support message (the team's own and the real chat lines it labelled) counts as this
+# many Weibo posts: a few hundred of them against ~22,000 posts would otherwise barely move
+# the model towards the support register.
 OWN_WEIGHT = 10.0
 
 
-def train_anger(data_dir: Path, out_dir: Path) -> AngerModel:
+def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path) -> AngerModel:
     texts: list[str] = []
     labels: list[bool] = []
     sources = {}
@@ -46,15 +47,25 @@ def train_anger(data_dir: Path, out_dir: Path) -> AngerModel:
     own_train = load_own("train")
     texts += [normalise(r["text"]) for r in own_train]
     labels += [bool(r["anger"]) for r in own_train]
-    weights += [OWN_WEIGHT] * len(own_train)
+    chat_texts: list[str] = []
+    if chat_available(data_dir):
+        chat_texts, chat_labels = load_chat(data_dir, "train")
+        labels += [bool(v) for v in chat_labels]
+    texts += [normalise(t) for t in chat_texts]
+    weights += [OWN_WEIGHT] * (len(own_train) + len(chat_texts))
     sources[OWN_DATA.name + " (split train)"] = file_sha256(OWN_DATA)
-    estimator = AngerEstimator().fit(texts, labels, weights)
+    if chat_texts:
+        sources[CHAT_LABELS.name + " (split train)"] = file_sha256(CHAT_LABELS)
+    rules = RuleScorer(book.lexicon)
+    evidence = [rules.score_text(t).anger_evidence for t in texts]
+    estimator = AngerEstimator().fit(texts, labels, weights, evidence)
     model = estimator.to_model()
+    scorer = ModelScorer(rules, model)
     held_out: dict[str, str] = {}
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     for name, (t, y) in anger_sets(data_dir).items():
-        p = model.predict_proba([normalise(x) for x in t])
+        p = [s.anger for s in scorer.score_texts([normalise(x) for x in t])]
         held_out[name] = str(Score(float(roc_auc_score(y, p)), float(average_precision_score(y, p))))
     model.save(out_dir, {
         "data": {"train": sources, "own_weight": OWN_WEIGHT, "samples": len(texts),
@@ -62,10 +73,20 @@ def train_anger(data_dir: Path, out_dir: Path) -> AngerModel:
                  "label": "anger vs every other label (disgust is not anger)",
                  "licence": "Weibo sets: research use (see ../shared/data/README.md); "
                             "support_messages: the project's own"},
-        "held_out_roc_auc_ap": held_out, "support-monitor": __version__,
+        "held_out_roc_auc_ap": held_out,
+        "held_out_of": "the anger in use (combined with the rules' evidence)",
+        "rules_sha256": book.sha256, "support-monitor": __version__,
         "hyperparameters": estimator.hyperparameters(), "scikit-learn": sklearn.__version__,
     })
     return model
+
+
+def chat_available(data_dir: Path) -> bool:
+    if jddc_lines.available(data_dir, CHAT_LABELS):
+        return True
+    print(f"note: {data_dir} has no dialogues/jddc2019_sample.jsonl: training without the labelled "
+          "real chat lines (the shipped models are trained with them)", file=sys.stderr)
+    return False
 
 
 def train_support(book: PlaybookFile, out_dir: Path) -> SupportModel:
@@ -95,30 +116,24 @@ def train_support(book: PlaybookFile, out_dir: Path) -> SupportModel:
     return model
 
 
+def train_reply(data_dir: Path, book: PlaybookFile, out_dir: Path) -> ReplyModel:
+    """Does a customer message expect a reply? On the team's labels (monitor/offline/reply.py)."""
+    return reply.train(data_dir, book, out_dir, __version__)
+
+
 def train_risk(data_dir: Path, book: PlaybookFile, out_dir: Path, anger: AngerModel | None,
                support: SupportModel | None = None) -> tuple[Path, RiskModel]:
-    path = data_dir / "dialogues" / "dch1_train.jsonl"
-    try:
-        dialogues = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror} (give --data-dir ../shared/data)") from None
-    # Conversations replayed as one stream (turns 30 s apart); the features are the final
-    # state of each. They rest on the rule scores and the playbook file, so both are
-    # recorded: a model is only as valid as the scorer it was trained with.
-    pipeline = build_pipeline(ProcessingConfig(playbook=book, conversation_ttl_s=10**9),
-                              ModelBundle(anger=anger, support=support))
-    pipeline.process(dch1_records(dialogues))
-    states, labels = [], []
-    for d in dialogues:
-        state = pipeline.states.get(d["id"])
-        if state is not None:
-            states.append(state)
-            labels.append(d["satisfaction_mean"] <= -0.5)
-    model = fit_risk(states, labels, {
-        "data": {"file": path.name, "sha256": file_sha256(path),
+    dialogues = dch1_dialogues(data_dir)
+    source = data_dir / "dialogues" / "dch1_train.jsonl"
+    data = risk_data(dialogues, book, anger, support)
+    cv = cross_validated(data.labels, lambda tr, te: risk_fit.v2(data, tr, te))
+    model = RiskEstimator().fit(data).to_model({
+        "data": {"file": "dch1_train.jsonl", "sha256": file_sha256(source),
                  "label": "dissatisfied = mean satisfaction <= -0.5", "licence": "CC BY 4.0"},
-        "scorer": pipeline.scorer.name, "playbook_sha256": book.sha256,
-        "support-monitor": __version__,
+        "samples": len(data.labels), "positives": int(data.labels.sum()),
+        "cv_roc_auc_5fold": round(cv, 4),
+        "scorer": scorer_name(anger, support), "playbook_sha256": book.sha256,
+        "support-monitor": __version__, "scikit-learn": sklearn.__version__,
     })
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / FILENAME

@@ -31,6 +31,13 @@ class ConversationState:
     # The anger model's raw probability over customer turns (scores.anger_model).
     model_anger_peak: float = 0.0
     model_anger_sum: float = 0.0
+    # The risk model's text contributions of the customer's messages (models/risk_model.py):
+    # how many, their sum, max, the last one and a recency-weighted mean. No text is kept.
+    text_turns: int = 0
+    text_sum: float = 0.0
+    text_max: float = 0.0
+    text_last: float = 0.0
+    text_ewma: float = 0.0
     # The oldest customer message still waiting for an agent reply: when, and which.
     waiting_since_ms: int | None = None
     waiting_message_id: str | None = None

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 Weights = Mapping[str, float]
 Terms = tuple[str, ...]
 
-# Codes whose terms add to the anger score (all of them do; threats escalate as well).
+# Codes whose terms add to the rules' anger score (all of them do; threats escalate as well).
 CUSTOMER_SIGNALS = ("anger_words", "insult", "anger_emoticon", "supervisor_request",
                     "legal_threat", "cites_law", "regulator_threat", "media_threat",
-                    "repeat_contact")
+                    "repeat_contact", "review_threat")
+# The graded evidence of anger among them; the others are hard signals that raise flags
+# as reasons of their own (and are noise as anger: 曝光 in a news post, 找领导 said calmly).
+ANGER_EVIDENCE = frozenset({"anger_words", "anger_emoticon"})
 URGENCY_SIGNALS = ("deadline", "occasion", "money_at_risk", "health_safety")
 COMPLAINT_TYPES = ("product_quality", "logistics", "after_sales", "price", "wrong_info")
 AGENT_SIGNALS = ("empathy", "apology", "taboo_challenge", "taboo_cold", "slang", "joking",

@@ -12,6 +12,10 @@ class PlaybookSettings:
 
     anger_high: float
     anger_critical: float
+    anger_elevated: float  # with conversation risk at risk_elevated: emotion first
+    anger_words_high: float  # the rules' explicit evidence (anger words, ！！) that is enough
+    risk_elevated: float
+    risk_escalate: float  # conversation risk that escalates once the agent has replied
     anger_rise: float
     anger_rise_min: float
     upset: float  # customer counts as upset for coaching and breach rules
@@ -20,6 +24,7 @@ class PlaybookSettings:
     urgency_high: float
     urgency_critical: float
     out_of_control_attempts: int
+    reply_expected: float  # P(the message expects a reply) from which a reply timer starts
     first_reply_target_s: float
     reply_target_s: float
     badly_breached_s: float

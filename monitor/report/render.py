@@ -21,6 +21,8 @@ REASON_NAMES = {
     "slow_first_reply": "首次回复慢", "slow_reply": "回复慢", "no_empathy": "未表达理解",
     "rhetorical_challenge": "反问质疑", "cold_reply": "冷处理", "slang": "网络用语",
     "joking_with_upset": "对不满客户开玩笑", "mechanical_reply": "机械回复",
+    "anger_with_risk": "愤怒且对话风险高", "risk_high": "对话风险高", "review_threat": "退货/差评威胁",
+    "anger_model": "模型判为不满", "urgency_model": "模型判为紧急",
 }
 TYPE_NAMES = {"out_of_control": "完全失控", "legal": "法律型", "demands_escalation": "要求升级投诉",
               "habitual_complainer": "抱怨成癖", "talkative": "喋喋不休", "refuses_info": "不肯留资料",

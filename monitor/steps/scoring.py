@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from monitor.records.events import Event
-from monitor.records.lexicon import Lexicon
+from monitor.records.lexicon import ANGER_EVIDENCE, Lexicon
 from monitor.records.scores import MessageScores, Signal
 
 _NEGATABLE = {"anger_words", "supervisor_request", "legal_threat", "cites_law", "regulator_threat",
-              "media_threat", "deadline"}
+              "media_threat", "review_threat", "deadline"}
 # Short Latin terms must stand alone ("sb" inside "usb" is not an insult).
 _LATIN = re.compile(r"^[a-z]+$")
 
@@ -145,18 +145,23 @@ class RuleScorer:
                 matched.setdefault(code, {})[m.group(0)] = weight
 
         anger_w = [w for c, terms in matched.items() if c in self._anger_codes for w in terms.values()]
+        soft_w = [w for c, terms in matched.items() if c in ANGER_EVIDENCE for w in terms.values()]
         runs = _BANG_RUN.findall(text)
         if runs:
             longest = max(len(r) for r in runs)
-            anger_w.append(min(0.15 + 0.05 * (longest - 2) + 0.05 * (len(runs) - 1), 0.4))
+            run_w = min(0.15 + 0.05 * (longest - 2) + 0.05 * (len(runs) - 1), 0.4)
+            anger_w.append(run_w)
+            soft_w.append(run_w)
             matched["punctuation_run"] = {max(runs, key=len): 0.0}
         caps = [w for w in _CAPS.findall(text) if w not in _CAPS_OK]
         if caps:
-            anger_w.append(min(0.15 * len(caps), 0.3))
+            caps_w = min(0.15 * len(caps), 0.3)
+            anger_w.append(caps_w)
+            soft_w.append(caps_w)
             matched["shouting_caps"] = {caps[0]: 0.0}
-        anger = _noisy_or(anger_w)
+        anger, evidence = _noisy_or(anger_w), _noisy_or(soft_w)
         if _POLITE.search(text) and "insult" not in matched:
-            anger = round(anger * 0.8, 4)
+            anger, evidence = round(anger * 0.8, 4), round(evidence * 0.8, 4)
 
         wait = _LONG_WAIT.search(text)
         if wait:
@@ -177,7 +182,8 @@ class RuleScorer:
             if kind in cues:
                 matched[f"cue_{kind}"] = dict.fromkeys(cues[kind], 0.0)
         signals = tuple(Signal(code, "、".join(terms)) for code, terms in matched.items())
-        return MessageScores(anger, urgency, self.complaint_type(low), signals)
+        return MessageScores(anger, urgency, self.complaint_type(low), signals,
+                             anger_evidence=evidence)
 
     def complaint_type(self, text: str) -> str | None:
         """The complaint category (seed 002 §4.1) with the most keyword hits, or None."""
@@ -218,141 +224,3 @@ class RuleScorer:
         if head and head[-1] in self._lx.negation_fillers:
             head = head[:-1]
         return head.endswith(self._lx.negators)
-
-
-class TextModel(Protocol):
-    """A trained model over hashed character n-grams (models/char_hash.py)."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def hashing(self) -> tuple[int, int]: ...
-
-    def hash(self, texts: Sequence[str]) -> Any: ...
-
-
-class ProbabilityModel(TextModel, Protocol):
-    """P(positive) per normalised text, batched (models/anger_model.py)."""
-
-    def predict_proba(self, texts: Sequence[str], counts: Any = None) -> Sequence[float]: ...
-
-
-class SupportLike(TextModel, Protocol):
-    """Urgency and complaint type from text and the rules' view of it (models/support_model.py)."""
-
-    def predict(self, texts: Sequence[str], rules: Sequence[MessageScores], counts: Any = None
-                ) -> tuple[Sequence[float], Sequence[str | None]]: ...
-
-
-# A model's view counts in full only when it is "more likely than not": on real chat (the
-# JDDC sample) the anger model rates plain questions (什么意思, 现在能不能退货) 0.35–0.5,
-# which raised "anger rising" on calm customers. Below this its probability is halved:
-# it still orders messages (reports, the risk model) but cannot raise a flag by itself.
-MODEL_MIN = 0.5
-BELOW_MIN_FACTOR = 0.5
-# A model needs a few characters: on replies of one to three (都没有, 就这些, 今天) it
-# sees only their character n-grams' associations (Weibo anger; urgent requests that
-# name a day), so they get the halved value too. The rules still read 滚, 垃圾, ！！！,
-# 急用 in full.
-MODEL_MIN_CHARS = 4
-
-
-class ModelScorer:
-    """The rules plus trained models, each optional:
-
-    - anger = max(rules, anger model); urgency = max(rules, support model); a model counts
-      in full from ``MODEL_MIN`` on texts of ``MODEL_MIN_CHARS`` or more,
-      halved below, so it orders messages but cannot raise a flag by itself. The rules
-      stay a floor of explicit evidence (threats, insults, ！！！, deadlines; negation
-      handled), the models add what is voiced without the listed words;
-    - complaint type: the support model's category, or the rules' when it says none.
-    Signals come from the rules, plus ``anger_model`` / ``urgency_model`` when a model
-    carries the score; ``anger_model`` on the scores keeps the model's raw probability.
-    """
-
-    def __init__(self, rules: RuleScorer, anger: ProbabilityModel | None,
-                 support: SupportLike | None = None) -> None:
-        self.rules = rules
-        self.anger = anger
-        self.support = support
-        self.name = scorer_name(anger, support)
-
-    def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
-        out = self.rules.score_batch(events)
-        # A blank message carries no wording to judge: the models would only say their prior.
-        at = [i for i, e in enumerate(events) if e.role == "customer" and e.text.strip()]
-        if at:
-            # Chat repeats itself (好的, 在吗, 谢谢): each distinct text is scored once.
-            first: dict[str, int] = {}
-            for i in at:
-                first.setdefault(events[i].norm_text or events[i].text, i)
-            combined = dict(zip(first, self._combine(list(first), [out[i] for i in first.values()]),
-                                strict=True))
-            for i in at:
-                out[i] = combined[events[i].norm_text or events[i].text]
-        return out
-
-    def score_texts(self, texts: Sequence[str]) -> list[MessageScores]:
-        """Scores of customer messages (normalised texts), one batch."""
-        return self.score_batch([Event("", str(i), 0, "customer", t, norm_text=t)
-                                 for i, t in enumerate(texts)])
-
-    def _combine(self, texts: list[str], rules: list[MessageScores]) -> list[MessageScores]:
-        if not texts:
-            return []
-        counts = None
-        if self.anger and self.support and _shares_hashing(self.anger.hashing, self.support.hashing):
-            counts = self.anger.hash(texts)  # both hash the same n-grams: do it once
-        anger = self.anger.predict_proba(texts, counts) if self.anger else [None] * len(texts)
-        urgency, kinds = (self.support.predict(texts, rules, counts) if self.support
-                          else ([None] * len(texts), [None] * len(texts)))
-        return [_with_models(s, a, u, k, len(t.strip()) >= MODEL_MIN_CHARS)
-                for t, s, a, u, k in zip(texts, rules, anger, urgency, kinds, strict=True)]
-
-
-def _shares_hashing(first: tuple[int, int], second: tuple[int, int]) -> bool:
-    """Same n-grams, and the second's buckets a power-of-two fraction of the first's (it
-    folds the first's counts; see ``support_model.fold``)."""
-    (buckets, ngrams), (buckets2, ngrams2) = first, second
-    return ngrams == ngrams2 and buckets >= buckets2 and buckets % buckets2 == 0
-
-
-def scorer_name(anger: ProbabilityModel | None, support: SupportLike | None) -> str:
-    """The name of the scorer these models make with the rules (metrics, artifacts)."""
-    return "+".join([RuleScorer.name] + [m.name for m in (anger, support) if m is not None])
-
-
-def build_scorer(lexicon: Lexicon, anger: ProbabilityModel | None = None,
-                 support: SupportLike | None = None) -> Scorer:
-    """The rules, with the trained models that are given."""
-    rules = RuleScorer(lexicon)
-    return ModelScorer(rules, anger, support) if anger or support else rules
-
-
-def _with_models(s: MessageScores, anger: float | None, urgency: float | None,
-                 kind: str | None, long_enough: bool) -> MessageScores:
-    signals = s.signals
-    new_anger, new_urgency = s.anger, s.urgency
-    if anger is not None:
-        counted, confident = _counted(anger, long_enough)
-        if counted > s.anger:
-            new_anger = counted
-            if confident:
-                signals += (Signal("anger_model", f"{new_anger:.2f}"),)
-    # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
-    if urgency is not None and not any(x.code == "urgency_negated" for x in s.signals):
-        counted, confident = _counted(urgency, long_enough)
-        if counted > s.urgency:
-            new_urgency = counted
-            if confident:
-                signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
-    return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
-                         None if anger is None else round(anger, 4))
-
-
-def _counted(probability: float, long_enough: bool) -> tuple[float, bool]:
-    """A model's probability as the scorer counts it, and whether in full (``MODEL_MIN``,
-    ``MODEL_MIN_CHARS``) rather than halved."""
-    confident = long_enough and probability >= MODEL_MIN
-    return round(probability if confident else BELOW_MIN_FACTOR * probability, 4), confident

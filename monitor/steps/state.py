@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from monitor.models.risk_model import fold_text
 from monitor.records.conversation import ConversationState
 from monitor.records.events import Event
 from monitor.records.scores import MessageScores
@@ -22,9 +23,10 @@ EWMA_ALPHA = 0.5
 class ConversationStates:
     """All live conversations, in least-recently-active order for cheap expiry."""
 
-    def __init__(self, ttl_ms: int, calm_threshold: float) -> None:
+    def __init__(self, ttl_ms: int, calm_threshold: float, reply_threshold: float = 0.5) -> None:
         self.ttl_ms = ttl_ms
         self._calm = calm_threshold
+        self._reply = reply_threshold
         self._by_id: OrderedDict[str, ConversationState] = OrderedDict()
         self.watermark_ms = 0  # highest event time seen
         self.expired = 0
@@ -63,7 +65,7 @@ class ConversationStates:
         s.customer_chars += len(event.text)
         if s.first_customer_ts_ms is None:
             s.first_customer_ts_ms = event.ts_ms
-        if s.waiting_since_ms is None and "closing" not in scores.codes():
+        if s.waiting_since_ms is None and self.expects_reply(scores):
             s.waiting_since_ms = event.ts_ms
             s.waiting_message_id = event.message_id
             s.waiting_text = event.text
@@ -75,6 +77,8 @@ class ConversationStates:
         if scores.anger_model is not None:
             s.model_anger_peak = max(s.model_anger_peak, scores.anger_model)
             s.model_anger_sum += scores.anger_model
+        if scores.risk_text is not None:
+            fold_text(s, scores.risk_text)
         s.signal_codes.update(scores.codes())
         if scores.complaint_type:
             s.complaint_type = scores.complaint_type
@@ -87,6 +91,13 @@ class ConversationStates:
                 s.acknowledged = False
         else:
             s.calm_streak += 1
+
+    def expects_reply(self, scores: MessageScores) -> bool:
+        """Whether a customer message starts the reply clock: not a closing of the playbook's
+        list, and (with the reply model) likely enough to expect an answer."""
+        if "closing" in scores.codes():
+            return False
+        return scores.expects_reply is None or scores.expects_reply >= self._reply
 
     def _agent(self, s: ConversationState, event: Event, scores: MessageScores) -> None:
         s.agent_turns += 1

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from monitor.models.bundle import load_models
 from monitor.records.events import Event
+from monitor.steps.model_scoring import build_scorer
 from monitor.steps.normalise import normalise_batch
 from monitor.steps.playbook.file import builtin
-from monitor.steps.scoring import RuleScorer, Scorer, build_scorer
+from monitor.steps.scoring import RuleScorer, Scorer
 
 
 def rate(scorer: Scorer, events: list[Event], batch_size: int) -> float:

@@ -31,7 +31,7 @@ def suggestion_for(reasons: tuple[Reason, ...]) -> str:
 
 
 def agent_reasons(scores: MessageScores, state: ConversationState, *, upset: bool,
-                  anger_high: float, first_reply_target_s: float,
+                  angry: bool, first_reply_target_s: float,
                   reply_target_s: float) -> tuple[tuple[Reason, ...], Severity] | None:
     """Coaching reasons for one agent message, or None when the reply is fine."""
     by_code = {s.code: s.detail for s in scores.signals}
@@ -47,7 +47,7 @@ def agent_reasons(scores: MessageScores, state: ConversationState, *, upset: boo
         reasons.append(Reason("joking_with_upset", f"对不满的客户开玩笑：{by_code['joking']}"))
     if upset and "mechanical_reply" in by_code:
         reasons.append(Reason("mechanical_reply", f"机械式短回复：{by_code['mechanical_reply']}"))
-    if (state.last_anger >= anger_high and not state.ack_before_reply and not acknowledged_now):
+    if angry and not state.ack_before_reply and not acknowledged_now:
         reasons.append(Reason("no_empathy", f"客户愤怒分 {state.last_anger:.2f}，回复未致歉或表达理解"))
     wait = state.last_reply_wait_s
     first = state.agent_turns == 1

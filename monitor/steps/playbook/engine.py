@@ -16,6 +16,7 @@ resolves the open flags and starts a new episode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -64,10 +65,16 @@ class _Trigger:
 class Playbook:
     """Turns scored events and conversation state into flags and lifecycle transitions."""
 
-    def __init__(self, settings: PlaybookSettings, risk: RiskFn = conversation_risk) -> None:
+    def __init__(self, settings: PlaybookSettings, risk: RiskFn = conversation_risk,
+                 channels: Mapping[str, PlaybookSettings] | None = None) -> None:
         self.settings = settings
+        self.channels = dict(channels or {})  # per-channel thresholds over ``settings``
         self.risk = risk
         self.timers = Timers()
+
+    def settings_for(self, state: ConversationState) -> PlaybookSettings:
+        """The thresholds and targets of the conversation's channel."""
+        return self.channels.get(state.channel, self.settings) if self.channels else self.settings
 
     def evaluate(self, event: Event, scores: MessageScores, state: ConversationState,
                  risk: float) -> Decision:
@@ -85,9 +92,9 @@ class Playbook:
             return decision
         if state.waiting_message_id == event.message_id:
             self._schedule(state)
-        customer_types.observe(state, scores, self.settings)
-        candidates = [c for c in (self._escalation(scores, state), self._emotion(scores, state),
-                                  self._urgency(scores)) if c is not None]
+        customer_types.observe(state, scores, self.settings_for(state))
+        candidates = [c for c in (self._escalation(scores, state, risk), self._emotion(scores, state, risk),
+                                  self._urgency(scores, state)) if c is not None]
         if not candidates and state.calm_streak >= self.settings.calm_turns:
             self._close_episode(state, event.ts_ms, decision)
             return decision
@@ -113,14 +120,20 @@ class Playbook:
         return decision
 
     # --- customer rules ----------------------------------------------------------------
-    def _escalation(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
-        s = self.settings
+    def _escalation(self, scores: MessageScores, state: ConversationState,
+                    risk: float) -> _Candidate | None:
+        s = self.settings_for(state)
         by_code = {x.code: x.detail for x in scores.signals}
-        if scores.anger >= s.anger_high and state.acknowledgements >= s.out_of_control_attempts:
+        # The conversation is heading for a dissatisfied customer although the agent has
+        # answered, and the customer is still angry: a supervisor should look (003 完全失控).
+        if risk >= s.risk_escalate and state.agent_turns >= 1 and scores.anger >= s.anger_elevated:
+            by_code["risk_high"] = f"对话风险 {risk:.2f}，愤怒分 {scores.anger:.2f}"
+        angry = scores.anger >= s.anger_high or scores.anger_evidence >= s.anger_words_high
+        if angry and state.acknowledgements >= s.out_of_control_attempts:
             state.customer_types |= {"out_of_control"}
             by_code["out_of_control"] = (f"坐席已安抚 {state.acknowledgements} 次，"
                                          f"愤怒分仍为 {scores.anger:.2f}")
-        if "repeat_contact" in by_code and scores.anger >= s.anger_high:
+        if "repeat_contact" in by_code and angry:
             by_code["repeat_angry"] = by_code["repeat_contact"]
         triggers = [c for c in sg.ESCALATE_ORDER if c in by_code]
         if not triggers:
@@ -130,27 +143,45 @@ class Playbook:
         return _Candidate("escalate_supervisor", "critical" if critical else "warning",
                           tuple(Reason(c, sg.label(c, by_code[c])) for c in triggers), suggestion, ref)
 
-    def _emotion(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
-        s = self.settings
-        high = scores.anger >= s.anger_high
-        rising = (scores.anger >= s.anger_rise_min
-                  and scores.anger - state.prev_anger_ewma >= s.anger_rise)
-        if state.acknowledged or not (high or rising):
+    def _emotion(self, scores: MessageScores, state: ConversationState,
+                 risk: float) -> _Candidate | None:
+        s = self.settings_for(state)
+        if state.acknowledged:
             return None
-        reasons = [Reason("anger_high" if high else "anger_rising",
-                          f"愤怒分 {scores.anger:.2f}" if high else
-                          f"愤怒分由 {state.prev_anger_ewma:.2f} 升至 {scores.anger:.2f}")]
+        high = scores.anger >= s.anger_high
+        at_risk = risk >= s.risk_elevated
+        rising = (at_risk and scores.anger >= s.anger_rise_min
+                  and scores.anger - state.prev_anger_ewma >= s.anger_rise)
+        elevated = at_risk and scores.anger >= s.anger_elevated
+        # Said in so many words (很生气, 太过分了, ！！！): the rules' evidence alone is enough.
+        explicit = scores.anger_evidence >= s.anger_words_high
+        # A bad review or a return threatened in anger (001 ch.4 case: 准备退货并给差评).
+        review = "review_threat" in scores.codes() and scores.anger >= s.upset
+        if high:
+            reasons = [Reason("anger_high", f"愤怒分 {scores.anger:.2f}")]
+        elif rising:
+            reasons = [Reason("anger_rising",
+                              f"愤怒分由 {state.prev_anger_ewma:.2f} 升至 {scores.anger:.2f}")]
+        elif elevated:
+            reasons = [Reason("anger_with_risk", f"愤怒分 {scores.anger:.2f}，对话风险 {risk:.2f}")]
+        elif explicit:
+            reasons = []  # the anger words and punctuation below are the reasons
+        elif not review:
+            return None
+        else:
+            reasons = []
         reasons += [Reason(x.code, sg.label(x.code, x.detail)) for x in scores.signals
-                    if x.code in ("anger_words", "punctuation_run", "shouting_caps",
+                    if x.code in ("review_threat", "anger_words", "punctuation_run", "shouting_caps",
                                   "anger_emoticon", "repeat_contact", "anger_model")]
         if state.unacked_angry_turns > 1:
             reasons.append(Reason("not_acknowledged",
                                   f"客户已连续 {state.unacked_angry_turns} 次表达不满，坐席尚未安抚"))
         severity: Severity = "critical" if scores.anger >= s.anger_critical else "warning"
-        return _Candidate("handle_emotion_first", severity, tuple(reasons), *sg.EMOTION_FIRST)
+        suggestion, ref = sg.EMOTION_FIRST_REVIEW if reasons[0].code == "review_threat" else sg.EMOTION_FIRST
+        return _Candidate("handle_emotion_first", severity, tuple(reasons), suggestion, ref)
 
-    def _urgency(self, scores: MessageScores) -> _Candidate | None:
-        s = self.settings
+    def _urgency(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
+        s = self.settings_for(state)
         if scores.urgency < s.urgency_high:
             return None
         reasons = [Reason("urgency_high", f"紧急度 {scores.urgency:.2f}")]
@@ -160,13 +191,17 @@ class Playbook:
         # Health and safety is never less than critical, whatever the score (001 ch.7).
         critical = scores.urgency >= s.urgency_critical or "health_safety" in scores.codes()
         severity: Severity = "critical" if critical else "warning"
-        return _Candidate("urgent", severity, tuple(reasons), *sg.URGENT)
+        codes = {r.code for r in reasons}
+        rule = next((sg.URGENT_BY_REASON[c] for c in sg.URGENT_ORDER if c in codes), sg.URGENT)
+        return _Candidate("urgent", severity, tuple(reasons), *rule)
 
     # --- agent rules and timers --------------------------------------------------------
     def _coaching(self, scores: MessageScores, state: ConversationState) -> _Candidate | None:
-        s = self.settings
+        s = self.settings_for(state)
         upset = state.last_anger >= s.upset or "handle_emotion_first" in state.open_flags
-        found = agent_reasons(scores, state, upset=upset, anger_high=s.anger_high,
+        # Angry: the last message was, or an emotion-first flag waits for its acknowledgement.
+        angry = state.last_anger >= s.anger_high or "handle_emotion_first" in state.open_flags
+        found = agent_reasons(scores, state, upset=upset, angry=angry,
                               first_reply_target_s=s.first_reply_target_s,
                               reply_target_s=s.reply_target_s)
         if found is None:
@@ -177,7 +212,7 @@ class Playbook:
                           RESPONSE_REF if slow_only else COACHING_REF)
 
     def _schedule(self, state: ConversationState) -> None:
-        s = self.settings
+        s = self.settings_for(state)
         since, mid = state.waiting_since_ms, state.waiting_message_id
         assert since is not None and mid is not None
         target = s.first_reply_target_s if state.agent_turns == 0 else s.reply_target_s
@@ -187,7 +222,7 @@ class Playbook:
 
     def _timer_candidate(self, rule: str, waited_s: float,
                          state: ConversationState) -> _Candidate | None:
-        s = self.settings
+        s = self.settings_for(state)
         upset = state.anger_ewma >= s.upset or state.last_anger >= s.upset
         if rule == "badly_breached":
             if not upset:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -37,12 +37,14 @@ class PlaybookFileError(UsageError):
 
 @dataclass(frozen=True, slots=True)
 class PlaybookFile:
-    """A checked playbook: the settings, the term lists, and where they came from."""
+    """A checked playbook: the settings, the term lists, and where they came from;
+    ``channels``: the settings of each channel that has its own thresholds."""
 
     settings: PlaybookSettings
     lexicon: lx.Lexicon
     source: str
     sha256: str
+    channels: Mapping[str, PlaybookSettings] = field(default_factory=dict)
 
 
 # --- the schema: one checker per value kind -------------------------------------------
@@ -134,10 +136,13 @@ def _text(node: Node, ctx: _Ctx) -> str:
 _SCHEMA: dict[str, Checker | dict[str, Checker]] = {
     "version": _integer(1, 1),
     "thresholds": {
-        "anger_high": _number(0, 1), "anger_critical": _number(0, 1), "anger_rise": _number(0, 1),
+        "anger_high": _number(0, 1), "anger_critical": _number(0, 1), "anger_elevated": _number(0, 1),
+        "anger_words_high": _number(0, 1),
+        "risk_elevated": _number(0, 1), "risk_escalate": _number(0, 1), "anger_rise": _number(0, 1),
         "anger_rise_min": _number(0, 1), "upset": _number(0, 1), "calm": _number(0, 1),
         "calm_turns": _integer(1, 50), "urgency_high": _number(0, 1),
         "urgency_critical": _number(0, 1), "out_of_control_attempts": _integer(1, 20),
+        "reply_expected": _number(0, 1),
     },
     "response_targets": {
         "first_reply_s": _number(1, 86_400), "reply_s": _number(1, 86_400),
@@ -157,6 +162,34 @@ _SCHEMA: dict[str, Checker | dict[str, Checker]] = {
     "customer_closing": _terms,
     "customer_type_cues": dict.fromkeys(lx.CUE_TYPES, _terms),
 }
+# The channels of CONTRACT §1, and what a channel may set for itself: the thresholds of the
+# flag rules and the response targets (calm and the reply clock stay the same everywhere:
+# the conversation state, not the playbook, keeps them).
+CHANNELS = ("chat", "email", "app", "social", "phone")
+_PER_CHANNEL = ("thresholds", "response_targets")
+_NOT_PER_CHANNEL = frozenset({"calm", "calm_turns", "reply_expected"})
+
+
+def _channels(node: Node, ctx: _Ctx) -> dict[str, dict[str, dict[str, Any]]]:
+    """``channels: {social: {thresholds: {...}, response_targets: {...}}}``."""
+    if not isinstance(node, MappingNode):
+        raise ctx.fail(node, f"expected channels such as 'social:'; one of: {', '.join(CHANNELS)}")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for channel, _, body in _keys(node, ctx, dict.fromkeys(CHANNELS)):
+        if not isinstance(body, MappingNode):
+            raise ctx.fail(body, f"channel {channel!r} expects: {', '.join(_PER_CHANNEL)}")
+        sections = out[channel] = {}
+        for name, _, section in _keys(body, ctx, dict.fromkeys(_PER_CHANNEL)):
+            spec = _SCHEMA[name]
+            assert isinstance(spec, dict)
+            allowed = {k: v for k, v in spec.items() if k not in _NOT_PER_CHANNEL}
+            if not isinstance(section, MappingNode):
+                raise ctx.fail(section, f"section {name!r} expects keys: {', '.join(allowed)}")
+            sections[name] = {key: allowed[key](value, ctx) for key, _, value in _keys(section, ctx, allowed)}
+    return out
+
+
+_SCHEMA["channels"] = _channels
 
 Values = dict[str, Any]
 Lines = dict[tuple[str, str], int]
@@ -211,8 +244,21 @@ def _read(text: str, path: str) -> tuple[Values, Lines]:
 def _merge(base: Values, override: Values) -> Values:
     merged = dict(base)
     for name, value in override.items():
-        merged[name] = {**base[name], **value} if isinstance(value, dict) else value
+        if name == "channels":  # key by key, so a file can change one threshold of one channel
+            channels = {c: {s: dict(v) for s, v in sections.items()} for c, sections in base[name].items()}
+            for channel, sections in value.items():
+                for section, keys in sections.items():
+                    channels.setdefault(channel, {}).setdefault(section, {}).update(keys)
+            merged[name] = channels
+        else:
+            merged[name] = {**base[name], **value} if isinstance(value, dict) else value
     return merged
+
+
+def channel_values(values: Values, channel: str) -> Values:
+    """The values as they apply to one channel: its thresholds and targets over the rest."""
+    own = values.get("channels", {}).get(channel, {})
+    return {**values, **{s: {**values[s], **own.get(s, {})} for s in _PER_CHANNEL}}
 
 
 def _check_order(values: Values, lines: Lines, path: str) -> None:
@@ -221,24 +267,35 @@ def _check_order(values: Values, lines: Lines, path: str) -> None:
         ("thresholds", "calm", "upset", "a calm message cannot also count as upset"),
         ("thresholds", "upset", "anger_high", "'upset' must not exceed 'anger_high'"),
         ("thresholds", "anger_high", "anger_critical", "'anger_critical' must be ≥ 'anger_high'"),
+        ("thresholds", "anger_elevated", "anger_high", "'anger_elevated' must not exceed 'anger_high'"),
+        ("thresholds", "risk_elevated", "risk_escalate", "'risk_escalate' must be ≥ 'risk_elevated'"),
         ("thresholds", "urgency_high", "urgency_critical",
          "'urgency_critical' must be ≥ 'urgency_high'"),
         ("response_targets", "first_reply_s", "badly_breached_s",
          "'badly_breached_s' must be ≥ 'first_reply_s'"),
         ("response_targets", "reply_s", "badly_breached_s", "'badly_breached_s' must be ≥ 'reply_s'"),
     ]
-    for section, low, high, reason in rules:
-        if values[section][low] > values[section][high]:
-            line = lines.get((section, high)) or lines.get((section, low)) or 1
-            raise PlaybookFileError(path, line, reason)
+    for channel in [None, *values.get("channels", {})]:
+        applied = values if channel is None else channel_values(values, channel)
+        where = "" if channel is None else f" (channel {channel})"
+        for section, low, high, reason in rules:
+            if applied[section][low] > applied[section][high]:
+                line = (lines.get((section, high)) or lines.get((section, low))
+                        or lines.get(("channels", "")) or 1)
+                raise PlaybookFileError(path, line, reason + where)
 
 
-def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
+def _settings(values: Values) -> PlaybookSettings:
     t, r, c = values["thresholds"], values["response_targets"], values["customer_type_rules"]
-    settings = PlaybookSettings(
+    return PlaybookSettings(
         **t, first_reply_target_s=r["first_reply_s"], reply_target_s=r["reply_s"],
         badly_breached_s=r["badly_breached_s"], **c,
     )
+
+
+def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
+    settings = _settings(values)
+    channels = {c: _settings(channel_values(values, c)) for c in values.get("channels", {})}
     lexicon = lx.Lexicon(
         customer=values["customer_signals"], urgency=values["urgency_signals"],
         urgency_negations=values["urgency_negations"],
@@ -247,7 +304,7 @@ def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
         complaint_types=values["complaint_types"], agent=values["agent_signals"],
         customer_closing=values["customer_closing"], type_cues=values["customer_type_cues"],
     )
-    return PlaybookFile(settings, lexicon, source, sha256)
+    return PlaybookFile(settings, lexicon, source, sha256, channels)
 
 
 def builtin_text() -> str:
