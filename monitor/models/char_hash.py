@@ -39,9 +39,13 @@ class HashedCounts:
         if self.n_features != buckets << shift:
             raise ValueError(f"cannot fold {self.n_features} buckets into {buckets}")
         key = self.rows * buckets + (self.cols >> shift)
-        uniq, first = np.unique(key, return_index=True)
-        # Entries are sorted by row, so equal new keys are adjacent: sum each run.
-        counts = np.add.reduceat(self.counts, np.sort(first)) if len(key) else self.counts
+        if not len(key):
+            return HashedCounts(self.rows, self.cols, self.counts, self.n_texts, buckets)
+        # Entries are sorted by (row, bucket) and the shift keeps that order, so the new keys
+        # are already sorted and equal ones adjacent: sum each run, no sort needed.
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        uniq = key[starts]
+        counts = np.add.reduceat(self.counts, starts)
         return HashedCounts(uniq // buckets, uniq % buckets, counts, self.n_texts, buckets)
 
 

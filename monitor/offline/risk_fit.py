@@ -78,7 +78,7 @@ class RiskEstimator:
 
     def _contributions(self, data: Dialogues, text: RiskText) -> list[float]:
         texts = [t for m in data.messages for t in m]
-        return [round(v, 6) for v in text.contributions(texts, data.counts)]  # as the scorer rounds
+        return text.contributions(texts, data.counts)
 
     def design(self, data: Dialogues, rows: np.ndarray, text: RiskText) -> np.ndarray:
         """Feature rows (``FEATURES``) of the given dialogues with this text part."""

@@ -7,7 +7,6 @@ and whether it expects a reply (``monitor/models``). The rules alone are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any, Protocol
 
 from monitor.models.anger_model import SHORT_CHARS
@@ -122,9 +121,15 @@ class ModelScorer:
         counts = (models[0].hash(texts) if len(models) > 1
                   and any(_shares_hashing(models[0].hashing, m.hashing) for m in models[1:]) else None)
 
+        folded: dict[int, Any] = {}
+
         def shared(model: TextModel) -> Any:
-            ok = counts is not None and _shares_hashing(models[0].hashing, model.hashing)
-            return counts if ok else None
+            if counts is None or not _shares_hashing(models[0].hashing, model.hashing):
+                return None
+            buckets = model.hashing[0]  # models of the same size share one fold
+            if buckets not in folded:
+                folded[buckets] = counts.fold(buckets)
+            return folded[buckets]
 
         short = [len(t.strip()) < SHORT_CHARS for t in texts]
         anger: Sequence[float | None] = [None] * len(texts)
@@ -135,14 +140,13 @@ class ModelScorer:
         urgency, kinds = (self.support.predict(texts, rules, shared(self.support)) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
         risk: Sequence[float | None] = [None] * len(texts)
-        if self.risk_text:  # rounded: a contribution is summed per conversation, in any batching
-            risk = [round(v, 6) for v in self.risk_text.contributions(texts, shared(self.risk_text))]
+        if self.risk_text:  # a text's contribution does not depend on the rest of the batch
+            risk = self.risk_text.contributions(texts, shared(self.risk_text))
         reply: Sequence[float | None] = [None] * len(texts)
         if self.reply:
             reply = [round(v, 4) for v in self.reply.predict_proba(texts, shared(self.reply))]
-        out = [_with_models(s, a, c, u, k, r, not sh) for s, a, c, u, k, r, sh
-               in zip(rules, anger, in_use, urgency, kinds, risk, short, strict=True)]
-        return [replace(s, expects_reply=r) if r is not None else s for s, r in zip(out, reply, strict=True)]
+        return [_with_models(s, a, c, u, k, r, e, not sh) for s, a, c, u, k, r, e, sh
+                in zip(rules, anger, in_use, urgency, kinds, risk, reply, short, strict=True)]
 
 
 def _shares_hashing(first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -169,7 +173,7 @@ def build_scorer(lexicon: Lexicon, anger: AngerLike | None = None,
 
 def _with_models(s: MessageScores, anger: float | None, anger_in_use: float | None,
                  urgency: float | None, kind: str | None, risk_text: float | None,
-                 long_enough: bool) -> MessageScores:
+                 expects_reply: float | None, long_enough: bool) -> MessageScores:
     signals = s.signals
     new_anger, new_urgency = s.anger, s.urgency
     if anger is not None and anger_in_use is not None:
@@ -177,18 +181,13 @@ def _with_models(s: MessageScores, anger: float | None, anger_in_use: float | No
         if long_enough and anger >= MODEL_MIN:
             signals += (Signal("anger_model", f"{anger:.2f}"),)
     # Urgency cancelled by the customer (不着急, 慢慢来) stays cancelled.
-    if urgency is not None and not any(x.code == "urgency_negated" for x in s.signals):
-        counted, confident = _counted(urgency, long_enough)
+    if urgency is not None and not (s.signals and any(x.code == "urgency_negated" for x in s.signals)):
+        confident = long_enough and urgency >= MODEL_MIN
+        counted = round(urgency if confident else BELOW_MIN_FACTOR * urgency, 4)
         if counted > s.urgency:
             new_urgency = counted
             if confident:
                 signals += (Signal("urgency_model", f"{new_urgency:.2f}"),)
     return MessageScores(new_anger, new_urgency, kind or s.complaint_type, signals,
-                         None if anger is None else round(anger, 4), s.anger_evidence, risk_text)
-
-
-def _counted(probability: float, long_enough: bool) -> tuple[float, bool]:
-    """A model's probability as the scorer counts it, and whether in full (``MODEL_MIN``,
-    ``MODEL_MIN_CHARS``) rather than halved."""
-    confident = long_enough and probability >= MODEL_MIN
-    return round(probability if confident else BELOW_MIN_FACTOR * probability, 4), confident
+                         None if anger is None else round(anger, 4), s.anger_evidence, risk_text,
+                         expects_reply)

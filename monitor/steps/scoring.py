@@ -15,39 +15,17 @@ from typing import Protocol
 from monitor.records.events import Event
 from monitor.records.lexicon import ANGER_EVIDENCE, Lexicon
 from monitor.records.scores import MessageScores, Signal
+from monitor.steps import terms as term_lists
+from monitor.steps.terms import TermMatcher
 
 _NEGATABLE = {"anger_words", "supervisor_request", "legal_threat", "cites_law", "regulator_threat",
               "media_threat", "review_threat", "deadline"}
-# Short Latin terms must stand alone ("sb" inside "usb" is not an insult).
-_LATIN = re.compile(r"^[a-z]+$")
-
-
 class Scorer(Protocol):
     """Scores a batch of normalised events; the trained models implement this too."""
 
     name: str
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]: ...
-
-
-def _alternation(terms: Sequence[str]) -> str:
-    """One regex for a term list, longest term first so the longest match wins."""
-    if not terms:
-        return "(?!)"  # an empty list matches nothing (not the empty string everywhere)
-    parts = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        esc = re.escape(term)
-        if _LATIN.match(term):
-            parts.append(rf"(?<![a-z]){esc}(?![a-z])")
-        elif term.isdigit():  # hotline numbers, not digits inside an order number
-            parts.append(rf"(?<!\d){esc}(?!\d)")
-        else:
-            parts.append(esc)
-    # The leading class of first characters lets the regex engine skip, in one test, every
-    # position where no term can start, instead of trying each alternative there (4x faster
-    # on chat text with the built-in lists).
-    first = "".join(sorted({re.escape(t[0]) for t in terms}))
-    return f"(?=[{first}])(?:{'|'.join(parts)})"
 
 
 _TRIM = re.compile(r"[\s。.!！~～,，、]+")
@@ -72,6 +50,8 @@ def _owners(table: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
 
 
 def _noisy_or(weights: Sequence[float]) -> float:
+    if not weights:  # most messages: no evidence at all
+        return 0.0
     keep = 1.0
     for w in weights:
         keep *= 1.0 - min(max(w, 0.0), 0.95)
@@ -81,8 +61,9 @@ def _noisy_or(weights: Sequence[float]) -> float:
 class RuleScorer:
     """Lexicon and pattern scorer: interpretable, no training data needed.
 
-    The term lists come from the playbook file (``Lexicon``); they are compiled into
-    one alternation per list, longest term first, so a message is scanned once.
+    The term lists come from the playbook file (``Lexicon``); the customer, complaint and
+    cue terms are each found in one pass (``terms.TermMatcher``), the shorter lists by one
+    alternation regex each, longest term first.
     """
 
     name = "rules-v1"
@@ -93,23 +74,23 @@ class RuleScorer:
         for code, table in {**lexicon.customer, **lexicon.urgency}.items():
             for term, weight in table.items():
                 self._terms.setdefault(term, []).append((code, weight))
-        self._term_re = re.compile(_alternation(list(self._terms)))
-        self._ignore_re = re.compile(_alternation(lexicon.ignore))
+        self._term_matcher = TermMatcher(self._terms)
+        self._ignore_re = re.compile(term_lists.pattern(lexicon.ignore))
         self._anger_codes = frozenset(lexicon.customer)
         self._urgency_codes = frozenset(lexicon.urgency)
         # Complaint and cue terms: one pass each; a term names its category (or several).
         self._complaint_kinds = _owners(lexicon.complaint_types)
-        self._complaint_re = re.compile(_alternation(list(self._complaint_kinds)))
-        self._urgency_neg_re = re.compile(_alternation(lexicon.urgency_negations))
+        self._complaint_matcher = TermMatcher(self._complaint_kinds)
+        self._urgency_neg_re = re.compile(term_lists.pattern(lexicon.urgency_negations))
         self._cue_kinds = _owners(lexicon.type_cues)
-        self._cue_re = re.compile(_alternation(list(self._cue_kinds)))
+        self._cue_matcher = TermMatcher(self._cue_kinds)
         agent = lexicon.agent
-        self._empathy_re = re.compile(_alternation(agent["empathy"]))
-        self._apology_re = re.compile(_alternation(agent["apology"]))
-        self._taboo_re = {code: re.compile(_alternation(agent[code]))
+        self._empathy_re = re.compile(term_lists.pattern(agent["empathy"]))
+        self._apology_re = re.compile(term_lists.pattern(agent["apology"]))
+        self._taboo_re = {code: re.compile(term_lists.pattern(agent[code]))
                           for code in ("taboo_challenge", "taboo_cold", "slang", "joking")}
         self._mechanical = frozenset(agent["mechanical"])
-        self._closing_re = re.compile(f"(?:{_alternation(lexicon.customer_closing)})+")
+        self._closing_re = re.compile(f"(?:{term_lists.pattern(lexicon.customer_closing)})+")
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
         # Chat repeats itself (好的, 在吗, stock agent phrases): a text is scored once per
@@ -138,11 +119,11 @@ class RuleScorer:
         # Blank look-alike phrases with spaces of the same length, so offsets stay put.
         terms_text = self._ignore_re.sub(lambda m: " " * len(m.group(0)), low)
         matched: dict[str, dict[str, float]] = {}
-        for m in self._term_re.finditer(terms_text):
-            for code, weight in self._terms[m.group(0)]:
-                if code in _NEGATABLE and self._negated(terms_text, m.start()):
+        for start, term in self._term_matcher.find(terms_text):
+            for code, weight in self._terms[term]:
+                if code in _NEGATABLE and self._negated(terms_text, start):
                     continue
-                matched.setdefault(code, {})[m.group(0)] = weight
+                matched.setdefault(code, {})[term] = weight
 
         anger_w = [w for c, terms in matched.items() if c in self._anger_codes for w in terms.values()]
         soft_w = [w for c, terms in matched.items() if c in ANGER_EVIDENCE for w in terms.values()]
@@ -177,7 +158,7 @@ class RuleScorer:
 
         if self._closing_re.fullmatch(_TRIM.sub("", low)):
             matched["closing"] = {text.strip(): 0.0}
-        cues = self._hits(self._cue_re, self._cue_kinds, low)  # customer-type cues (seed 003)
+        cues = self._hits(self._cue_matcher, self._cue_kinds, low)  # customer-type cues (seed 003)
         for kind in self._lx.type_cues:  # in the playbook's order
             if kind in cues:
                 matched[f"cue_{kind}"] = dict.fromkeys(cues[kind], 0.0)
@@ -187,7 +168,7 @@ class RuleScorer:
 
     def complaint_type(self, text: str) -> str | None:
         """The complaint category (seed 002 §4.1) with the most keyword hits, or None."""
-        hits = self._hits(self._complaint_re, self._complaint_kinds, text)
+        hits = self._hits(self._complaint_matcher, self._complaint_kinds, text)
         best, best_hits = None, 0
         for kind in self._lx.complaint_types:  # ties go to the earlier category
             if len(hits.get(kind, ())) > best_hits:
@@ -195,12 +176,12 @@ class RuleScorer:
         return best
 
     @staticmethod
-    def _hits(pattern: re.Pattern[str], owners: dict[str, tuple[str, ...]],
+    def _hits(matcher: TermMatcher, owners: dict[str, tuple[str, ...]],
               text: str) -> dict[str, list[str]]:
         found: dict[str, list[str]] = {}
-        for m in pattern.finditer(text):
-            for kind in owners[m.group(0)]:
-                found.setdefault(kind, []).append(m.group(0))
+        for _, term in matcher.find(text):
+            for kind in owners[term]:
+                found.setdefault(kind, []).append(term)
         return found
 
     def agent_signals(self, text: str) -> tuple[Signal, ...]:

@@ -9,6 +9,7 @@ event time are expired, so memory is bounded by the number of live conversations
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 
 from monitor.models.risk_model import fold_text
@@ -39,17 +40,19 @@ class ConversationStates:
 
     def is_duplicate(self, event: Event) -> bool:
         state = self._by_id.get(event.conversation_id)
-        return state is not None and event.message_id in state.seen_ids
+        return state is not None and hash(event.message_id) in state.seen_ids
 
     def update(self, event: Event, scores: MessageScores) -> ConversationState:
         """Fold one scored event into its conversation's state and return the state."""
         state = self._by_id.get(event.conversation_id)
         if state is None:
-            state = ConversationState(event.conversation_id, event.ts_ms, event.channel, event.queue)
+            # Interned: thousands of conversations share a handful of channel and queue names.
+            state = ConversationState(event.conversation_id, event.ts_ms, sys.intern(event.channel),
+                                      None if event.queue is None else sys.intern(event.queue))
             self._by_id[event.conversation_id] = state
         else:
             self._by_id.move_to_end(event.conversation_id)
-        state.seen_ids.add(event.message_id)
+        state.seen_ids.append(hash(event.message_id))
         state.last_ts_ms = max(state.last_ts_ms, event.ts_ms)
         if event.ts_ms > self.watermark_ms:  # the pipeline advances first; kept for direct use
             self.watermark_ms = event.ts_ms

@@ -58,8 +58,9 @@ def bare_loop(path: Path) -> float:
 
 
 def memory_per_conversation(path: Path, limit: int) -> tuple[float, int]:
-    """Traced bytes held by conversation state per open conversation (no expiry)."""
-    pipeline = app.build_pipeline(ProcessingConfig(conversation_ttl_s=10**9))
+    """Traced bytes held by conversation state per open conversation (no expiry), with
+    the shipped models (the risk model's text numbers live in the state too)."""
+    pipeline = app.build_pipeline(ProcessingConfig(conversation_ttl_s=10**9), load_models())
     lines = path.read_bytes().splitlines()[:limit]
     gc.collect()
     tracemalloc.start()

@@ -58,7 +58,9 @@ def main() -> None:
     events = [Event("b", str(i), 0, "customer", t) for i, t in enumerate(texts)]
     rules = RuleScorer(builtin().lexicon)
     models = load_models(args.models_dir)
-    scorer = build_scorer(builtin().lexicon, models.anger, models.support)
+    # As the monitor scores: every model of the bundle, the risk contribution and the reply model too.
+    scorer = build_scorer(builtin().lexicon, models.anger, models.support,
+                          models.risk.text if models.risk else None, models.reply)
     rate(scorer, events[:1000], args.batch_size)  # warm-up: first-call costs are not throughput
     rounds: dict[str, list[float]] = {"ours": [], "rules": [], "snow": []}
     sample = texts[: args.snownlp_sample]
