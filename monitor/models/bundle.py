@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from monitor.models import anger_model, risk_model, support_model
 from monitor.models.anger_model import AngerModel
+from monitor.models.encoder import EncoderAnger
 from monitor.models.reply_model import ReplyModel
 from monitor.models.risk_model import RiskModel
 from monitor.models.support_model import SupportModel
@@ -19,6 +20,7 @@ class ModelBundle:
     support: SupportModel | None = None  # urgency and complaint type
     risk: RiskModel | None = None  # conversation risk
     reply: ReplyModel | None = None  # does a customer message expect an answer?
+    encoder: EncoderAnger | None = None  # second opinion near a threshold (--encoder)
 
     def __bool__(self) -> bool:
         return any((self.anger, self.support, self.risk, self.reply))

@@ -288,9 +288,10 @@ def report(data_dir: Path, book: PlaybookFile, snownlp: bool = True,
               else [f"(skipped: no reviews/ folder in {data_dir})"])
     lines += ["", "Conversation risk vs dissatisfied dialogues (dch1_train, mean satisfaction ≤ -0.5):",
               ""]
-    lines += [f"- rules only, {k}: ROC AUC {v:.3f}" for k, v in risk_auc(data_dir, book).items()]
+    lines += [f"- rules only, no fitted risk model (the fallback formula), {k}: ROC AUC {v:.3f}"
+              for k, v in risk_auc(data_dir, book).items()]
     if anger is not None or support is not None:
-        lines += [f"- with the trained scorers, {k}: ROC AUC {v:.3f}"
+        lines += [f"- trained scorers, no fitted risk model (the fallback formula), {k}: ROC AUC {v:.3f}"
                   for k, v in risk_auc(data_dir, book, anger, support).items()]
     if risk_model is not None:
         meta = risk_model.metadata

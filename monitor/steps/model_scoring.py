@@ -7,6 +7,7 @@ and whether it expects a reply (``monitor/models``). The rules alone are
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from monitor.models.anger_model import SHORT_CHARS
@@ -47,6 +48,26 @@ class ContributionModel(TextModel, Protocol):
     def contributions(self, texts: Sequence[str], counts: Any = None) -> Sequence[float]: ...
 
 
+class EncoderLike(Protocol):
+    """The second opinion on anger near a threshold (models/encoder.py)."""
+
+    name: str
+
+    def embed(self, texts: Sequence[str]) -> Any: ...
+
+    def predict(self, probability: Sequence[float], evidence: Sequence[float], short: Sequence[bool],
+                embeddings: Any) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Cascade:
+    """The encoder re-scores a message whose fast anger is in ``[low, high)``."""
+
+    encoder: EncoderLike
+    low: float
+    high: float
+
+
 class SupportLike(TextModel, Protocol):
     """Urgency and complaint type from text and the rules' view of it (models/support_model.py)."""
 
@@ -83,13 +104,17 @@ class ModelScorer:
 
     def __init__(self, rules: RuleScorer, anger: AngerLike | None,
                  support: SupportLike | None = None, risk_text: ContributionModel | None = None,
-                 reply: ProbabilityModel | None = None) -> None:
+                 reply: ProbabilityModel | None = None, cascade: Cascade | None = None) -> None:
         self.rules = rules
         self.anger = anger
         self.support = support
         self.risk_text = risk_text
         self.reply = reply
+        self.cascade = cascade if anger is not None else None
+        self.encoded = 0  # messages the encoder re-scored (the cascade's share)
         self.name = scorer_name(anger, support, reply)
+        if self.cascade is not None:
+            self.name += f"+{self.cascade.encoder.name}"
 
     def score_batch(self, events: Sequence[Event]) -> list[MessageScores]:
         out = self.rules.score_batch(events)
@@ -136,7 +161,10 @@ class ModelScorer:
         in_use: Sequence[float | None] = [None] * len(texts)
         if self.anger:
             anger = self.anger.predict_proba(texts, shared(self.anger))
-            in_use = self.anger.combine(anger, [s.anger_evidence for s in rules], short).tolist()
+            evidence = [s.anger_evidence for s in rules]
+            fast: list[float] = self.anger.combine(anger, evidence, short).tolist()
+            in_use = (fast if self.cascade is None
+                      else self._second_opinion(texts, anger, evidence, short, fast))
         urgency, kinds = (self.support.predict(texts, rules, shared(self.support)) if self.support
                           else ([None] * len(texts), [None] * len(texts)))
         risk: Sequence[float | None] = [None] * len(texts)
@@ -147,6 +175,23 @@ class ModelScorer:
             reply = [round(v, 4) for v in self.reply.predict_proba(texts, shared(self.reply))]
         return [_with_models(s, a, c, u, k, r, e, not sh) for s, a, c, u, k, r, e, sh
                 in zip(rules, anger, in_use, urgency, kinds, risk, reply, short, strict=True)]
+
+
+    def _second_opinion(self, texts: list[str], anger: Sequence[float | None], evidence: list[float],
+                        short: list[bool], in_use: list[float]) -> list[float]:
+        """The encoder's anger for the long-enough messages whose fast anger is in the band."""
+        assert self.cascade is not None
+        c = self.cascade
+        at = [i for i, v in enumerate(in_use) if not short[i] and c.low <= v < c.high]
+        if not at:
+            return in_use
+        self.encoded += len(at)
+        second = c.encoder.predict([float(anger[i] or 0.0) for i in at], [evidence[i] for i in at],
+                                   [False] * len(at), c.encoder.embed([texts[i] for i in at]))
+        out = list(in_use)
+        for i, v in zip(at, second, strict=True):
+            out[i] = float(v)
+        return out
 
 
 def _shares_hashing(first: tuple[int, int], second: tuple[int, int]) -> bool:
@@ -164,11 +209,11 @@ def scorer_name(anger: AngerLike | None, support: SupportLike | None,
 
 def build_scorer(lexicon: Lexicon, anger: AngerLike | None = None,
                  support: SupportLike | None = None, risk_text: ContributionModel | None = None,
-                 reply: ProbabilityModel | None = None) -> Scorer:
+                 reply: ProbabilityModel | None = None, cascade: Cascade | None = None) -> Scorer:
     """The rules, with the trained models that are given."""
     rules = RuleScorer(lexicon)
     models = anger or support or risk_text or reply
-    return ModelScorer(rules, anger, support, risk_text, reply) if models else rules
+    return ModelScorer(rules, anger, support, risk_text, reply, cascade) if models else rules
 
 
 def _with_models(s: MessageScores, anger: float | None, anger_in_use: float | None,
