@@ -40,7 +40,7 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
         states=ConversationStates(ttl_ms=processing.conversation_ttl_s * 1000,
                                   calm_threshold=book.settings.calm,
                                   reply_threshold=book.settings.reply_expected),
-        playbook=Playbook(book.settings, risk, book.channels),
+        playbook=Playbook(book.settings, risk, book.channels, book.queues),
         risk=risk,
         limits=Limits(ParseLimits(processing.max_text_chars), processing.max_skew_s * 1000),
     )
@@ -50,7 +50,7 @@ def _cascade(models: ModelBundle, book: PlaybookFile) -> Cascade | None:
     """The encoder's band: around every anger threshold a flag reads (all channels)."""
     if models.encoder is None:
         return None
-    highs = [s.anger_high for s in (book.settings, *book.channels.values())]
+    highs = [s.anger_high for s in (book.settings, *book.channels.values(), *book.queues.values())]
     return Cascade(models.encoder, min(highs) - encoder.MARGIN, max(highs) + encoder.MARGIN)
 
 

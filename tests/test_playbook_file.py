@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from helpers import flags_at, pipeline, records
 
 from monitor.records.errors import UsageError
+from monitor.records.events import RawRecord
 from monitor.steps.playbook import file as playbook_file
 from monitor.steps.playbook.file import PlaybookFileError, load
 
@@ -118,3 +121,47 @@ def test_cli_show_prints_a_file_that_checks(tmp_path: Path) -> None:
     checked = cli("playbook", "check", path)
     assert checked.returncode == 0, checked.stderr
     assert "OK" in checked.stdout
+
+
+def _queued(turns: list[tuple[str, str]], queue: str | None, channel: str = "chat") -> list[Any]:
+    out = []
+    for r in records(turns, cid=f"c-{queue}-{channel}"):
+        obj = json.loads(r.value)
+        obj["channel"] = channel
+        if queue is not None:
+            obj["queue"] = queue
+        out.append(RawRecord(json.dumps(obj, ensure_ascii=False).encode(), r.source, r.position))
+    return out
+
+
+def test_a_queue_has_its_own_thresholds_over_its_channels(tmp_path: Path) -> None:
+    # The VIP queue answers within 20 s; the rest of the floor keeps the built-in target.
+    book = load(write(tmp_path, "version: 1\nqueues:\n  vip:\n"
+                                "    response_targets: {first_reply_s: 20, reply_s: 20}\n"
+                                "  货运 专线:\n    thresholds: {anger_high: 0.95, anger_critical: 0.99}\n"))
+    default = load(None)
+    assert book.queues[("chat", "vip")].first_reply_target_s == 20
+    assert book.queues[("chat", "vip")].anger_high == default.settings.anger_high
+    # A queue on the social channel keeps the social thresholds it does not set itself.
+    assert book.queues[("social", "vip")].anger_high == default.channels["social"].anger_high
+    assert book.queues[("social", "货运 专线")].anger_high == 0.95
+    # The agent answers after 30 s: late for the VIP queue only.
+    turns = [("customer", "请问我的订单到哪里了"), ("agent", "您好，我查一下")]
+    for queue, expected in (("vip", True), ("other", False), (None, False)):
+        got = flags_at(pipeline(playbook=book).process(_queued(turns, queue)))
+        assert any(f[1] == "agent_coaching" for f in got) is expected, (queue, got)
+
+
+def test_queue_section_errors_name_the_line(tmp_path: Path) -> None:
+    cases = [
+        ("version: 1\nqueues:\n  vip:\n    thresholds: {anger_hihg: 0.9}\n", 4, "unknown key"),
+        ("version: 1\nqueues:\n  vip:\n    thresholds: {calm: 0.2}\n", 4, "unknown key 'calm'"),
+        ("version: 1\nqueues:\n  vip: 3\n", 3, "expects"),
+        ("version: 1\nqueues: [vip]\n", 2, "queue names"),
+        ("version: 1\nqueues:\n  vip:\n    thresholds: {anger_high: 0.95}\n", 2,
+         "'anger_critical' must be ≥ 'anger_high' (queue vip on channel chat)"),
+    ]
+    for text, line, reason in cases:
+        with pytest.raises(PlaybookFileError) as err:
+            load(write(tmp_path, text))
+        assert (err.value.line, reason in err.value.reason) == (line, True), (text, str(err.value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import run_file
+from helpers import run_file, shipped_models
 
 from monitor.records.events import format_ts
 from monitor.steps.playbook.file import builtin
@@ -167,7 +168,9 @@ def test_html_renders_in_headless_chromium(store: tuple[str, Path, list[dict[str
     assert report(url, "--week", "2026-W47", "--out", str(tmp / "r.html")).returncode == 0
     html = (tmp / "r.html").read_text(encoding="utf-8")
     assert "<script" not in html and "http://" not in html and "https://" not in html  # offline
-    assert html.count("data:image/png;base64,") == 3
+    # Charts are inline SVG with text: the reader's browser draws the Chinese labels.
+    assert html.count("<svg ") == 5 and "data:image" not in html
+    assert "<text" in html and "每日消息量（按渠道）" in html
     shot = tmp / "report.png"
     subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update",
@@ -212,3 +215,110 @@ def test_report_by_email(store: tuple[str, Path, list[dict[str, Any]]]) -> None:
     assert html is not None and "核心指标" in html.get_content()
     for pii in PII:
         assert pii not in received[0].content.decode("utf-8", "replace")
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_what_a_manager_asked_for(store: tuple[str, Path, list[dict[str, Any]]]) -> None:
+    """Range ends on Sunday, every day shown, volume neutral, shares in points, the 8-week
+    trend, queues and agents, links to the console, reason codes in Chinese."""
+    url, tmp, events = store
+    assert report(url, "--week", "2026-W47", "--format", "json", "--out", str(tmp / "r.json")).returncode == 0
+    got = json.loads((tmp / "r.json").read_text(encoding="utf-8"))
+    assert got["last_day"] == "2026-11-22"
+    assert len(got["volume_by_day"]) == 7 and len(got["first_reply_by_day"]) == 7
+    assert sum(sum(c.values()) for c in got["volume_by_day"].values()) == got["messages"]
+    assert [t["week"] for t in got["trend"]] == [f"2026-W{n}" for n in range(40, 48)]
+    assert got["trend"][-1]["conversations"] == got["conversations"]
+    assert got["trend"][-2]["conversations"] == got["previous_week"]["conversations"]
+    share = got["week_over_week"]["angry_conversation_share"]
+    this, last = got["angry_conversation_share"], got["previous_week"]["angry_conversation_share"]
+    assert share["points"] == pytest.approx((this - last) * 100, abs=0.01)
+
+    # Queues and agents against the events (queue of a conversation: its first one given).
+    start = datetime.fromisoformat("2026-11-16T00:00:00+08:00")
+    scored = {(s["conversation_id"], s["message_id"])
+              for s in map(json.loads, (tmp / "scores.jsonl").read_text().splitlines())}
+    week = [e for e in events
+            if in_week(e["ts"], start) and (e["conversation_id"], e["message_id"]) in scored]
+    queues: dict[str, set[str]] = defaultdict(set)
+    agents: dict[str, set[str]] = defaultdict(set)
+    for e in week:
+        if e.get("agent_id") and e["role"] == "agent":
+            agents[e["agent_id"]].add(e["conversation_id"])
+    for cid in {e["conversation_id"] for e in week}:
+        queue = next((e["queue"] for e in sorted(week, key=lambda e: e["ts"])
+                      if e["conversation_id"] == cid and e.get("queue")), None)
+        queues["(无队列)" if queue is None else queue].add(cid)
+    by_queue = {r["queue"]: r["conversations"] for r in got["by_queue"]}
+    for name, n in by_queue.items():
+        if "[" not in name:  # a masked name is checked for privacy elsewhere
+            assert n == len(queues[name]), name
+    assert {r["agent"]: r["conversations"] for r in got["by_agent"]} == {
+        a: len(c) for a, c in sorted(agents.items(), key=lambda x: (-len(x[1]), x[0]))[:10]}
+
+    md = tmp / "r.md"
+    assert report(url, "--week", "2026-W47", "--format", "md", "--out", str(md)).returncode == 0
+    text = md.read_text(encoding="utf-8")
+    assert "至 2026-11-22" in text and "2026-11-23" not in text
+    assert "个百分点" in text
+    assert "| 会话数 |" in text
+    for code in ("anger_model", "urgency_model", "anger_high", "no_reply"):
+        assert code not in text
+    assert not re.search(r"\d{3,}\.\d", text)  # no raw seconds such as "133415.0"
+    html_path = tmp / "r.html"
+    assert report(url, "--week", "2026-W47", "--out", str(html_path), "--console-url",
+                  "https://console.floor.example/").returncode == 0
+    page = html_path.read_text(encoding="utf-8")
+    ids = {row["flag_id"] for row in got["severe"]}
+    assert ids and all(f"href='https://console.floor.example/flags/{i}'" in page for i in ids)
+    # The volume row carries no colour (neither good nor bad).
+    row = page.split("<td>会话数</td>", 1)[1].split("</tr>", 1)[0]
+    assert "class=''" in row and "good" not in row and "bad" not in row
+    bad = report(url, "--week", "2026-W47", "--out", str(html_path), "--console-url", "javascript:alert(1)")
+    assert bad.returncode == 2 and "--console-url" in bad.stderr
+
+
+def test_resolutions_by_people_and_by_the_monitor_are_apart(sample_path: Path, tmp_path: Path) -> None:
+    # With the shipped models, as `support-monitor run` scores: some escalations calm down.
+    path, _ = build(sample_path, tmp_path)
+    url, tmp = str(tmp_path / "models.db"), tmp_path
+    run_file(path, models=shipped_models(), store_url=url)
+    listed = _cli("flags", "list", "--store", url, "--status", "all", "--kind", "escalate_supervisor",
+                  "--format", "json")
+    escalations = [json.loads(x) for x in listed.stdout.splitlines()]
+    start = datetime.fromisoformat("2026-11-16T00:00:00+08:00")
+    week = [f for f in escalations if in_week(_ts_ms(f["ts"].replace("Z", "+00:00")), start)]
+    open_ones = [f for f in week if f["status"] != "resolved"]
+    assert len(open_ones) >= 2
+    taken, solved = open_ones[0]["flag_id"], open_ones[1]["flag_id"]
+    assert _cli("flags", "ack", taken, "--by", "王主管", "--store", url).returncode == 0
+    assert _cli("flags", "resolve", solved, "--by", "李主管", "--store", url).returncode == 0
+    assert report(url, "--week", "2026-W47", "--format", "json", "--out", str(tmp / "r.json")).returncode == 0
+    got = json.loads((tmp / "r.json").read_text(encoding="utf-8"))
+    assert got["taken_by_person"] == 2  # resolving takes the flag too
+    assert got["resolved_by_person"] == 1
+    import sqlite3
+
+    ids = {f["flag_id"] for f in week} - {solved}
+    with sqlite3.connect(url) as db:
+        rows = db.execute("SELECT flag_id, status_reason FROM flags "
+                          "WHERE resolved_ts_ms IS NOT NULL").fetchall()
+    monitor = Counter(reason for flag_id, reason in rows if flag_id in ids)
+    assert monitor, "the sample week has escalations the monitor ended itself"
+    assert got["resolved_by_monitor"] == dict(monitor)
+    assert got["resolve_person_median_s"] is not None and got["resolve_person_median_s"] >= 0
+    md = report(url, "--week", "2026-W47", "--format", "md", "--out", "-").stdout
+    assert "由主管标记解决：1" in md
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.4, "0 秒"), (45, "45 秒"), (60, "1 分"), (200, "3 分 20 秒"), (3600, "1 小时"),
+    (7500, "2 小时 5 分"), (133415.0, "1 天 13 小时"), (86400 * 3, "3 天"), (None, "–")])
+def test_durations_read_as_people_say_them(seconds: float | None, text: str) -> None:
+    from monitor.report.figures import duration
+
+    assert duration(seconds) == text

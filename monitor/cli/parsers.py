@@ -157,6 +157,8 @@ def _report(sub: argparse._SubParsersAction[Parser]) -> None:
     weekly.add_argument("--mail-to", action="append", default=[], metavar="ADDRESS",
                         help="also send the report by e-mail (repeatable)")
     weekly.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
+    weekly.add_argument("--console-url", metavar="URL",
+                        help="the console's address, to link each severe conversation to its flag page")
 
 
 def _models(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -209,6 +211,21 @@ def _playbook(sub: argparse._SubParsersAction[Parser]) -> None:
     check = book_sub.add_parser("check", help="check a playbook file; exit 2 with the line on error")
     check.add_argument("file", metavar="FILE")
     book_sub.add_parser("show", help="print the built-in playbook file, to copy and edit")
+    propose = book_sub.add_parser(
+        "propose", help="playbook changes the floor's verdicts ask for, replayed before and after",
+        description="Replays the stored conversations with changes drawn from the reviewed flags "
+                    "(a threshold per channel or queue, a term ignored, a closing phrase) and writes "
+                    "those that remove false alarms without losing a confirmed flag to an override "
+                    "file (it passes 'playbook check'); the before/after table goes to stdout. "
+                    "Nothing changes until the file is loaded with --playbook.")
+    propose.add_argument("--out", required=True, metavar="FILE", help="the override file to write")
+    propose.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+    propose.add_argument("--playbook", metavar="FILE", help="the playbook file in use, proposed over "
+                                                            "(default: the built-in one)")
+    propose.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
+    propose.add_argument("--since", metavar="YYYY-MM-DD", help="first day replayed (default: all)")
+    propose.add_argument("--until", metavar="YYYY-MM-DD", help="last day replayed, included")
+    propose.add_argument("--timezone", default="Asia/Shanghai", metavar="TZ")
 
 
 def _flags(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -292,9 +309,28 @@ def _console(sub: argparse._SubParsersAction[Parser]) -> None:
     token.add_argument("--users", metavar="FILE", default="console-users.json")
 
 
+def _feedback(sub: argparse._SubParsersAction[Parser]) -> None:
+    feedback = sub.add_parser("feedback", help="the floor's verdicts: how often the monitor is right",
+                              description="Read the verdicts and missed reports in the store.")
+    actions = feedback.add_subparsers(dest="action", required=True, parser_class=Parser)
+    report = actions.add_parser(
+        "report", help="precision per kind, reason, channel and queue, with 95% intervals",
+        description="Flags raised, reviewed, confirmed, false alarms by reason, precision with a "
+                    "95% Wilson interval and missed cases, per flag kind, reason code, channel and "
+                    "queue; the rules and terms behind most false alarms; week by week.")
+    report.add_argument("--store", metavar="URL", help="as for run (default $SUPPORT_MONITOR_STORE)")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="first day (default: the first flag)")
+    report.add_argument("--until", metavar="YYYY-MM-DD", help="last day, included (default: today)")
+    report.add_argument("--timezone", default="Asia/Shanghai", metavar="TZ",
+                        help="where days and weeks begin (default Asia/Shanghai)")
+    report.add_argument("--format", choices=("table", "json", "html"), default="table")
+    report.add_argument("--out", default="-", metavar="FILE", help="where to write it (default stdout)")
+
+
 # Subcommand -> parser builder; the handler is ``monitor.cli.<subcommand>.main``.
 BUILDERS = {"run": _run, "score": _score, "demo": _demo, "report": _report, "models": _models,
-            "dashboards": _dashboards, "playbook": _playbook, "flags": _flags, "console": _console}
+            "dashboards": _dashboards, "playbook": _playbook, "flags": _flags, "console": _console,
+            "feedback": _feedback}
 
 
 def build_parser() -> argparse.ArgumentParser:

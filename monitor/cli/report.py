@@ -31,7 +31,10 @@ def main(args: argparse.Namespace) -> int:
     smtp = _smtp() if args.mail_to else None
     s = playbook_file.load(args.playbook).settings
     targets = report.Targets(s.first_reply_target_s, s.reply_target_s, s.anger_high)
-    result = report.weekly(store_arg(args.store) or default_store(), week, args.format, targets)
+    console_url = args.console_url or ""
+    if console_url and not console_url.startswith(("https://", "http://")):
+        raise UsageError(f"--console-url must start with https:// or http://, got {console_url!r}")
+    result = report.weekly(store_arg(args.store) or default_store(), week, args.format, targets, console_url)
     if args.out == "-":
         sys.stdout.write(result.text)
     else:
@@ -41,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
     if smtp is not None:
         html = result.text if args.format == "html" else result.html()
-        text = as_markdown(result.this, result.last)
+        text = as_markdown(result.weekly)
         send(smtp, args.mail_to, f"客服情绪与升级周报 {week.label}", html, text)
     return 0
 

@@ -20,7 +20,7 @@ from monitor.console.auth import Auth, Identity, safe_next
 from monitor.console.state import state_of
 from monitor.io.store.actions import FALSE_ALARM_REASONS, ActionRefused
 from monitor.io.store.queries import FlagFilter
-from monitor.records.flags import KINDS
+from monitor.records.flags import KINDS, reason_terms
 
 
 def render(request: Request, name: str, identity: Identity | None, status_code: int = 200,
@@ -91,7 +91,7 @@ async def flag(request: Request) -> Response:
     if detail is None or not visible(identity, detail.flag):
         raise HTTPException(404, "没有这个提醒，或你无权查看（no such flag）")
     f = detail.flag
-    terms = views.evidence_terms(f["reasons"])
+    terms = reason_terms(f["reasons"])
     transcript = [{**m, "segments": views.segments(
         m["text_masked"], terms if m["message_id"] == f["message_id"] else [])} for m in detail.messages]
     return render(request, "flag.html", identity, flag=f, transcript=transcript, detail=detail,

@@ -12,32 +12,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from monitor.records.flags import FALSE_ALARM_LABELS as VERDICT_REASONS_ZH
 from monitor.records.flags import KIND_LABELS, SEVERITY_LABELS
 from monitor.steps.playbook.customer_types import BY_CODE as CUSTOMER_TYPES
-
-VERDICT_REASONS_ZH = {"not_angry": "客户并不愤怒", "not_urgent": "并不紧急",
-                      "no_reply_needed": "这条消息无需回复", "already_handled": "已经处理过了",
-                      "wrong_kind": "提醒类型不对", "other": "其他"}
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
     text: str
     marked: bool
-
-
-def evidence_terms(reasons: list[dict[str, Any]]) -> list[str]:
-    """The matched words a reason names ("愤怒用语：气死、垃圾" -> 气死, 垃圾)."""
-    terms: list[str] = []
-    for r in reasons:
-        detail = str(r.get("detail", ""))
-        if "：" in detail:
-            for term in detail.split("：", 1)[1].split("、"):
-                term = term.strip()
-                # Not a score (0.91): a number the customer wrote (12315) is evidence.
-                if term and "." not in term and term not in terms:
-                    terms.append(term)
-    return sorted(terms, key=len, reverse=True)
 
 
 def segments(text: str, terms: list[str]) -> list[Segment]:

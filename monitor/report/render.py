@@ -1,158 +1,176 @@
-"""The weekly report as one self-contained HTML file (inline CSS, charts as data URIs, no
-scripts, table layout mail clients understand), as Markdown, or as JSON."""
+"""The weekly report as JSON, as Markdown, or (``render_html``) as one self-contained HTML
+file; the sections both text formats share are built here once."""
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
-from monitor.report.charts import KIND_NAMES
-from monitor.report.figures import HEADLINES, Figures, change
+from monitor.records.flags import KIND_LABELS, REASON_LABELS, SEVERITY_LABELS
+from monitor.report import precision_view
+from monitor.report.figures import DURATIONS, HEADLINES, SHARES, Figures, Weekly, change, duration, points
 
-REASON_NAMES = {
-    "legal_threat": "法律威胁", "regulator_threat": "监管投诉威胁", "media_threat": "媒体曝光威胁",
-    "supervisor_request": "要求找主管", "insult": "辱骂", "out_of_control": "安抚后仍失控",
-    "repeat_angry": "重复联系且愤怒", "response_breach_angry": "久未回复且愤怒", "cites_law": "引用法律",
-    "anger_high": "愤怒分高", "anger_rising": "愤怒上升", "anger_words": "愤怒用语",
-    "punctuation_run": "连续标点", "not_acknowledged": "未安抚", "urgency_high": "紧急度高",
-    "deadline": "时间紧迫", "occasion": "特殊场合", "money_at_risk": "资金风险",
-    "health_safety": "健康安全", "long_wait": "已等待很久", "no_reply": "未回复",
-    "slow_first_reply": "首次回复慢", "slow_reply": "回复慢", "no_empathy": "未表达理解",
-    "rhetorical_challenge": "反问质疑", "cold_reply": "冷处理", "slang": "网络用语",
-    "joking_with_upset": "对不满客户开玩笑", "mechanical_reply": "机械回复",
-    "anger_with_risk": "愤怒且对话风险高", "risk_high": "对话风险高", "review_threat": "退货/差评威胁",
-    "anger_model": "模型判为不满", "urgency_model": "模型判为紧急",
-}
+KIND_NAMES = {**KIND_LABELS, "escalate_supervisor": "主管介入"}
 TYPE_NAMES = {"out_of_control": "完全失控", "legal": "法律型", "demands_escalation": "要求升级投诉",
               "habitual_complainer": "抱怨成癖", "talkative": "喋喋不休", "refuses_info": "不肯留资料",
               "billing_dispute": "话费争议", "comparer": "爱比较", "expert": "专业型"}
-SEVERITY_NAMES = {"critical": "严重", "warning": "警告", "info": "提示"}
 COMPLAINT_NAMES = {"product_quality": "产品质量", "logistics": "物流", "after_sales": "售后服务",
                    "price": "价格", "wrong_info": "信息不准确"}
+MONITOR_RESOLUTIONS = {"calmed": "客户情绪平复", "conversation_expired": "会话超时结束",
+                       "superseded": "被更严重的标记取代", "resolved": "已结束"}
+EMPTY = "本周没有数据。存储中没有这一周的消息或标记：请确认监控在运行、周次和存储地址正确。"
 
 
-def _fmt(attr: str, value: float | int | None) -> str:
+def fmt_value(attr: str, value: float | int | None) -> str:
     if value is None:
         return "–"
-    if attr.endswith(("share", "target")):
+    if attr in SHARES or attr.endswith("share"):
         return f"{value * 100:.1f}%"
+    if attr in DURATIONS or attr.endswith("_s"):
+        return duration(float(value))
     if isinstance(value, float):
-        return f"{value:.2f}" if attr == "mean_anger" else f"{value:.1f}"
+        return f"{value:.2f}"
     return f"{value:,}"
 
 
 def headline_rows(this: Figures, last: Figures) -> list[dict[str, str]]:
+    """Each headline with its change: shares in percentage points, volume without a verdict
+    (more conversations is neither good nor bad), the rest green when better, red when worse."""
     rows = []
     for attr, name, higher_is_better in HEADLINES:
         now, before = getattr(this, attr), getattr(last, attr)
         arrow, rel = change(now, before)
-        good = None if rel in (None, 0.0) or arrow == "→" else ((arrow == "↑") == higher_is_better)
-        rows.append({"name": name, "this": _fmt(attr, now), "last": _fmt(attr, before),
-                     "change": arrow + ("" if rel is None else f" {rel * 100:+.1f}%"),
-                     "tone": "" if good is None else ("good" if good else "bad")})
+        if attr in SHARES:
+            diff = points(now, before)
+            text = arrow + ("" if diff is None else f" {diff:+.1f} 个百分点")
+        else:
+            text = arrow + ("" if rel is None else f" {rel * 100:+.1f}%")
+        moved = arrow in ("↑", "↓")
+        good = None if higher_is_better is None or not moved else ((arrow == "↑") == higher_is_better)
+        rows.append({"name": name, "this": fmt_value(attr, now), "last": fmt_value(attr, before),
+                     "change": text, "tone": "" if good is None else ("good" if good else "bad")})
     return rows
 
 
-def as_json(this: Figures, last: Figures) -> str:
-    body = {"report": "support-monitor weekly", **this.to_json(),
-            "previous_week": last.to_json(),
-            "week_over_week": {a: dict(zip(("arrow", "relative_change"), change(getattr(this, a),
-                                                                               getattr(last, a)),
-                                           strict=True))
-                               for a, _, _ in HEADLINES}}
+def as_json(w: Weekly) -> str:
+    this, last = w.this, w.last
+    wow = {}
+    for attr, _, _ in HEADLINES:
+        arrow, rel = change(getattr(this, attr), getattr(last, attr))
+        wow[attr] = {"arrow": arrow, "relative_change": rel}
+        if attr in SHARES:
+            wow[attr]["points"] = points(getattr(this, attr), getattr(last, attr))
+    body = {"report": "support-monitor weekly", **this.to_json(), "previous_week": last.to_json(),
+            "week_over_week": wow, "precision": w.precision.to_json(),
+            "trend": [trend_row(f, p) for f, p in zip(w.trend, w.trend_precision, strict=True)]}
     return json.dumps(body, ensure_ascii=False, indent=2)
+
+
+def trend_row(f: Figures, p: Any) -> dict[str, Any]:
+    return {"week": f.week, "conversations": f.conversations,
+            "angry_conversation_share": f.angry_conversation_share,
+            "escalations": f.escalations, "first_reply_within_target": f.first_reply_within_target,
+            "reviewed": p.total.reviewed, "precision": p.total.precision}
 
 
 def _pairs(items: list[tuple[str, int]], names: dict[str, str]) -> list[tuple[str, str]]:
     return [(names.get(k, k), f"{n:,}") for k, n in items]
 
 
-def as_markdown(this: Figures, last: Figures) -> str:
-    out = [f"# 客服情绪与升级周报 {this.week}", "",
-           f"时间范围：{this.start[:10]} 至 {this.end[:10]}（{this.timezone}，按事件时间）", ""]
-    if this.empty:
-        out += ["**本周没有数据。** 存储中没有这一周的消息或标记：请确认监控在运行、周次和存储地址正确。", ""]
-        return "\n".join(out)
-    out += ["## 核心指标（与上周对比）", "", "| 指标 | 本周 | 上周 | 变化 |", "|---|---|---|---|"]
-    out += [f"| {r['name']} | {r['this']} | {r['last']} | {r['change']} |"
-            for r in headline_rows(this, last)]
-    for title, rows in _sections(this):
-        out += ["", f"## {title}", ""]
-        out += [f"- {k}：{v}" for k, v in rows] or ["- 无"]
-    out += ["", "## 本周最严重的会话（已脱敏）", ""]
-    for s in this.severe:
-        severity = SEVERITY_NAMES.get(s["severity"], s["severity"])
-        kind = KIND_NAMES.get(s["kind"], s["kind"])
-        out.append(f"- **{severity}** {kind} · 风险 {s['conversation_risk']} · {s['conversation']}："
-                   f"“{s['excerpt']}”（" + "；".join(s["reasons"]) + "）")
-    return "\n".join(out) + "\n"
-
-
-def _sections(f: Figures) -> list[tuple[str, list[tuple[str, str]]]]:
+def sections(f: Figures) -> list[tuple[str, list[tuple[str, str]]]]:
+    monitor = "、".join(f"{MONITOR_RESOLUTIONS.get(k, k)} {n}"
+                       for k, n in f.resolved_by_monitor.items()) or "0"
+    person = duration(f.resolve_person_median_s)
     esc = [("需要主管介入", f"{f.escalations:,}"), ("尚未解决", f"{f.escalations_unresolved:,}"),
-           ("确认中位时间（秒）", _fmt("x", f.acknowledge_median_s)),
-           ("解决中位时间（秒）", _fmt("x", f.resolve_median_s))]
+           ("由主管接手", f"{f.taken_by_person:,}（接手中位用时 {duration(f.taken_median_s)}）"),
+           ("由主管标记解决", f"{f.resolved_by_person:,}（解决中位用时 {person}）"),
+           ("由监控自动结束", f"{monitor}（中位 {duration(f.resolve_monitor_median_s)}，按事件时间）"),
+           ("坐席安抚中位用时", duration(f.acknowledge_median_s))]
     return [
         ("标记（按类型）", _pairs(list(f.flags_by_kind.items()), KIND_NAMES)),
-        ("最常见的原因", _pairs(f.top_reasons, REASON_NAMES)),
-        ("升级处理", esc),
+        ("最常见的原因", _pairs(f.top_reasons, REASON_LABELS)),
+        ("升级处理（人工处理与自动结束分开统计）", esc),
         ("投诉类型（会话数）", _pairs(f.complaint_types, COMPLAINT_NAMES)),
         ("客户类型（会话数）", _pairs(f.customer_types, TYPE_NAMES)),
-        ("坐席辅导最多的坐席", _pairs(f.coaching_by_agent, {})),
-        ("坐席辅导最多的队列", _pairs(f.coaching_by_queue, {})),
     ]
 
 
-_CSS = """body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",
-sans-serif;color:#222;max-width:860px;margin:24px auto;padding:0 16px}
-h1{font-size:22px;margin-bottom:4px}h2{font-size:17px;border-bottom:2px solid #e5e7eb;
-padding-bottom:4px;margin-top:28px}.muted{color:#6b7280;font-size:13px}
-table{border-collapse:collapse;width:100%;font-size:14px}td,th{border:1px solid #e5e7eb;
-padding:6px 8px;text-align:left}th{background:#f3f4f6}.good{color:#15803d}.bad{color:#b91c1c}
-.empty{background:#fff7ed;border:1px solid #fdba74;padding:12px;border-radius:6px}
-img{max-width:100%}.excerpt{color:#374151}"""
+QUEUE_HEADER = ["队列", "会话", "客户消息", "愤怒会话占比", "标记", "主管介入", "首次回复中位"]
+AGENT_HEADER = ["坐席", "会话", "回复", "辅导提醒", "主管介入", "首次回复中位"]
+SEVERE_HEADER = ["严重程度", "类型", "风险", "会话（已脱敏）", "客户原话", "原因", "处理"]
+TREND_HEADER = ["周", "会话", "愤怒会话占比", "主管介入", "首次回复达标率", "已复核", "精确率"]
 
 
-def as_html(this: Figures, last: Figures, charts: dict[str, str]) -> str:
-    e = html.escape
-    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
-             f"<title>客服情绪与升级周报 {e(this.week)}</title><style>{_CSS}</style></head><body>",
-             f"<h1>客服情绪与升级周报 {e(this.week)}</h1>",
-             f"<p class='muted'>时间范围：{e(this.start[:10])} 至 {e(this.end[:10])}"
-             f"（{e(this.timezone)}，按事件时间）· 由 support-monitor 生成 · 客户信息已脱敏</p>"]
+def queue_rows(f: Figures) -> list[list[str]]:
+    return [[r["queue"], f"{r['conversations']:,}", f"{r['customer_messages']:,}",
+             fmt_value("share", r["angry_conversation_share"]), str(r["flags"]), str(r["escalations"]),
+             duration(r["first_reply_median_s"])] for r in f.by_queue]
+
+
+def agent_rows(f: Figures) -> list[list[str]]:
+    return [[r["agent"], f"{r['conversations']:,}", f"{r['replies']:,}", str(r["coaching"]),
+             str(r["escalations"]), duration(r["first_reply_median_s"])] for r in f.by_agent]
+
+
+def trend_rows(w: Weekly) -> list[list[str]]:
+    out = []
+    for f, p in zip(w.trend, w.trend_precision, strict=True):
+        out.append([f.week, "–" if f.empty else f"{f.conversations:,}",
+                    fmt_value("share", f.angry_conversation_share), "–" if f.empty else str(f.escalations),
+                    fmt_value("share", f.first_reply_within_target), str(p.total.reviewed),
+                    fmt_value("share", p.total.precision)])
+    return out
+
+
+def severe_cells(s: dict[str, Any]) -> list[str]:
+    return [SEVERITY_LABELS.get(s["severity"], s["severity"]), KIND_NAMES.get(s["kind"], s["kind"]),
+            str(s["conversation_risk"]), s["conversation"], s["excerpt"], "；".join(s["reasons"])]
+
+
+def flag_link(console_url: str, flag_id: str) -> str:
+    return f"{console_url.rstrip('/')}/flags/{flag_id}" if console_url else ""
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return ["无"]
+    return ["| " + " | ".join(header) + " |", "|" + "---|" * len(header),
+            *("| " + " | ".join(_md(c) for c in row) + " |" for row in rows)]
+
+
+def as_markdown(w: Weekly) -> str:
+    this, last = w.this, w.last
+    out = [f"# 客服情绪与升级周报 {this.week}", "",
+           f"时间范围：{this.start[:10]} 至 {this.last_day}（{this.timezone}，按事件时间）", ""]
     if this.empty:
-        parts.append("<p class='empty'><b>本周没有数据。</b>存储中没有这一周的消息或标记："
-                     "请确认监控在运行、周次和存储地址正确。</p></body></html>")
-        return "".join(parts)
-    parts.append("<h2>核心指标（与上周对比）</h2><table><tr><th>指标</th><th>本周</th><th>上周</th>"
-                 "<th>变化</th></tr>")
-    for r in headline_rows(this, last):
-        parts.append(f"<tr><td>{e(r['name'])}</td><td><b>{e(r['this'])}</b></td><td>{e(r['last'])}</td>"
-                     f"<td class='{r['tone']}'>{e(r['change'])}</td></tr>")
-    parts.append("</table>")
-    for key, title in (("volume", "消息量"), ("flags", "标记"), ("first_reply", "响应时间")):
-        if key in charts:
-            parts.append(f"<h2>{title}</h2><img alt='{title}' src='{charts[key]}'>")
-    for title, rows in _sections(this):
-        parts.append(f"<h2>{e(title)}</h2><table>")
-        parts += [f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows] or ["<tr><td>无</td></tr>"]
-        parts.append("</table>")
-    parts.append("<h2>本周最严重的会话（已脱敏）</h2><table><tr><th>严重程度</th><th>类型</th>"
-                 "<th>风险</th><th>客户原话</th><th>原因</th></tr>")
+        return "\n".join([*out, f"**{EMPTY}**", ""])
+    out += ["## 核心指标（与上周对比）", "", "| 指标 | 本周 | 上周 | 变化 |", "|---|---|---|---|"]
+    out += [f"| {r['name']} | {r['this']} | {r['last']} | {r['change']} |" for r in headline_rows(this, last)]
+    out += ["", "## 近 8 周趋势", "", *_md_table(TREND_HEADER, trend_rows(w))]
+    for title, pairs in sections(this):
+        out += ["", f"## {title}", ""]
+        out += [f"- {k}：{v}" for k, v in pairs] or ["- 无"]
+    out += ["", "## 按队列", "", *_md_table(QUEUE_HEADER, queue_rows(this))]
+    out += ["", "## 按坐席", "", *_md_table(AGENT_HEADER, agent_rows(this))]
+    out += ["", "## 本周最严重的会话（已脱敏）", ""]
+    rows: list[list[str]] = []
     for s in this.severe:
-        severity = SEVERITY_NAMES.get(s["severity"], s["severity"])
-        kind = KIND_NAMES.get(s["kind"], s["kind"])
-        parts.append(f"<tr><td>{e(severity)}</td><td>{e(kind)}</td>"
-                     f"<td>{s['conversation_risk']}</td><td class='excerpt'>{e(s['excerpt'])}</td>"
-                     f"<td>{e('；'.join(s['reasons']))}</td></tr>")
-    parts.append("</table></body></html>")
-    return "".join(parts)
+        link = flag_link(w.console_url, s["flag_id"])
+        rows.append([*severe_cells(s), f"[在控制台处理]({link})" if link else f"flags show {s['flag_id']}"])
+    out += _md_table(SEVERE_HEADER, rows)
+    out += ["", precision_view.as_markdown(w.precision, "本周提醒精确率（人工复核）")]
+    return "\n".join(out) + "\n"
 
 
-def render(fmt: str, this: Figures, last: Figures, charts: dict[str, Any]) -> str:
+def render(fmt: str, w: Weekly) -> str:
     if fmt == "json":
-        return as_json(this, last)
+        return as_json(w)
     if fmt == "md":
-        return as_markdown(this, last)
-    return as_html(this, last, charts)
+        return as_markdown(w)
+    from monitor.report.render_html import as_html
+
+    return as_html(w)

@@ -16,6 +16,7 @@ from monitor.records.events import Event
 from monitor.records.lexicon import ANGER_EVIDENCE, Lexicon
 from monitor.records.scores import MessageScores, Signal
 from monitor.steps import terms as term_lists
+from monitor.steps.normalise import normalise
 from monitor.steps.terms import TermMatcher
 
 _NEGATABLE = {"anger_words", "supervisor_request", "legal_threat", "cites_law", "regulator_threat",
@@ -29,6 +30,12 @@ class Scorer(Protocol):
 
 
 _TRIM = re.compile(r"[\s。.!！~～,，、]+")
+
+
+def closing_form(text: str) -> str:
+    """A customer message as the closing list is matched against it (a term that makes
+    the whole message a closing, e.g. for ``playbook propose``)."""
+    return _TRIM.sub("", normalise(text).lower())
 _BANG_RUN = re.compile(r"(?=[!！?？])(?:[!！]{2,}|[?？]{2,}|[!！?？]{3,}|(?:[?？][!！]|[!！][?？]))")
 _CAPS = re.compile(r"\b[A-Z]{3,}\b")
 _CAPS_OK = frozenset({"APP", "VIP", "SKU", "PDF", "USB", "WIFI", "SIM", "GPS", "CEO", "OK",

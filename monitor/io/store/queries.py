@@ -74,6 +74,18 @@ class Reader:
         with self.engine.connect() as conn:
             return {kind: int(n) for kind, n in conn.execute(query)}
 
+    def missed(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
+        """Missed reports on customer messages with event time in [start_ms, end_ms), with
+        the message's channel, queue and time."""
+        m = messages
+        query = (select(missed_reports, m.c.channel, m.c.queue, m.c.ts_ms)
+                 .join(m, (m.c.conversation_id == missed_reports.c.conversation_id)
+                       & (m.c.message_id == missed_reports.c.message_id))
+                 .where(m.c.ts_ms >= start_ms, m.c.ts_ms < end_ms)
+                 .order_by(m.c.ts_ms, missed_reports.c.kind))
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
     def counts_by_status(self) -> dict[tuple[str, str], int]:
         query = select(flags.c.status, flags.c.kind, func.count()).group_by(flags.c.status, flags.c.kind)
         with self.engine.connect() as conn:

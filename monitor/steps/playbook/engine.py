@@ -66,14 +66,20 @@ class Playbook:
     """Turns scored events and conversation state into flags and lifecycle transitions."""
 
     def __init__(self, settings: PlaybookSettings, risk: RiskFn = conversation_risk,
-                 channels: Mapping[str, PlaybookSettings] | None = None) -> None:
+                 channels: Mapping[str, PlaybookSettings] | None = None,
+                 queues: Mapping[tuple[str, str], PlaybookSettings] | None = None) -> None:
         self.settings = settings
         self.channels = dict(channels or {})  # per-channel thresholds over ``settings``
+        self.queues = dict(queues or {})  # per (channel, queue), over the channel's
         self.risk = risk
         self.timers = Timers()
 
     def settings_for(self, state: ConversationState) -> PlaybookSettings:
-        """The thresholds and targets of the conversation's channel."""
+        """The thresholds and targets of the conversation's queue or channel."""
+        if self.queues and state.queue is not None:
+            own = self.queues.get((state.channel, state.queue))
+            if own is not None:
+                return own
         return self.channels.get(state.channel, self.settings) if self.channels else self.settings
 
     def evaluate(self, event: Event, scores: MessageScores, state: ConversationState,

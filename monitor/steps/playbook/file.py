@@ -38,13 +38,15 @@ class PlaybookFileError(UsageError):
 @dataclass(frozen=True, slots=True)
 class PlaybookFile:
     """A checked playbook: the settings, the term lists, and where they came from;
-    ``channels``: the settings of each channel that has its own thresholds."""
+    ``channels``: the settings of each channel that has its own thresholds; ``queues``:
+    those of each (channel, queue) whose queue has its own."""
 
     settings: PlaybookSettings
     lexicon: lx.Lexicon
     source: str
     sha256: str
     channels: Mapping[str, PlaybookSettings] = field(default_factory=dict)
+    queues: Mapping[tuple[str, str], PlaybookSettings] = field(default_factory=dict)
 
 
 # --- the schema: one checker per value kind -------------------------------------------
@@ -170,26 +172,46 @@ _PER_CHANNEL = ("thresholds", "response_targets")
 _NOT_PER_CHANNEL = frozenset({"calm", "calm_turns", "reply_expected"})
 
 
+def _sections(body: Node, ctx: _Ctx, what: str) -> dict[str, dict[str, Any]]:
+    """The thresholds and response targets one channel or queue sets for itself."""
+    if not isinstance(body, MappingNode):
+        raise ctx.fail(body, f"{what} expects: {', '.join(_PER_CHANNEL)}")
+    sections: dict[str, dict[str, Any]] = {}
+    for name, _, section in _keys(body, ctx, dict.fromkeys(_PER_CHANNEL)):
+        spec = _SCHEMA[name]
+        assert isinstance(spec, dict)
+        allowed = {k: v for k, v in spec.items() if k not in _NOT_PER_CHANNEL}
+        if not isinstance(section, MappingNode):
+            raise ctx.fail(section, f"section {name!r} expects keys: {', '.join(allowed)}")
+        sections[name] = {key: allowed[key](value, ctx) for key, _, value in _keys(section, ctx, allowed)}
+    return sections
+
+
 def _channels(node: Node, ctx: _Ctx) -> dict[str, dict[str, dict[str, Any]]]:
     """``channels: {social: {thresholds: {...}, response_targets: {...}}}``."""
     if not isinstance(node, MappingNode):
         raise ctx.fail(node, f"expected channels such as 'social:'; one of: {', '.join(CHANNELS)}")
+    return {channel: _sections(body, ctx, f"channel {channel!r}")
+            for channel, _, body in _keys(node, ctx, dict.fromkeys(CHANNELS))}
+
+
+def _queues(node: Node, ctx: _Ctx) -> dict[str, dict[str, dict[str, Any]]]:
+    """``queues: {vip: {thresholds: {...}}}``: a queue's values over its channel's."""
+    if not isinstance(node, MappingNode):
+        raise ctx.fail(node, "expected queue names such as 'vip:', each with thresholds or response_targets")
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for channel, _, body in _keys(node, ctx, dict.fromkeys(CHANNELS)):
-        if not isinstance(body, MappingNode):
-            raise ctx.fail(body, f"channel {channel!r} expects: {', '.join(_PER_CHANNEL)}")
-        sections = out[channel] = {}
-        for name, _, section in _keys(body, ctx, dict.fromkeys(_PER_CHANNEL)):
-            spec = _SCHEMA[name]
-            assert isinstance(spec, dict)
-            allowed = {k: v for k, v in spec.items() if k not in _NOT_PER_CHANNEL}
-            if not isinstance(section, MappingNode):
-                raise ctx.fail(section, f"section {name!r} expects keys: {', '.join(allowed)}")
-            sections[name] = {key: allowed[key](value, ctx) for key, _, value in _keys(section, ctx, allowed)}
+    for key, body in node.value:
+        name = _scalar(key, ctx)
+        if not isinstance(name, str) or not 0 < len(name) <= 128 or not name.isprintable():
+            raise ctx.fail(key, f"expected a queue name (1-128 printable characters), got {key.value!r}")
+        if name in out:
+            raise ctx.fail(key, f"queue {name!r} appears twice")
+        out[name] = _sections(body, ctx, f"queue {name!r}")
     return out
 
 
 _SCHEMA["channels"] = _channels
+_SCHEMA["queues"] = _queues
 
 Values = dict[str, Any]
 Lines = dict[tuple[str, str], int]
@@ -244,8 +266,9 @@ def _read(text: str, path: str) -> tuple[Values, Lines]:
 def _merge(base: Values, override: Values) -> Values:
     merged = dict(base)
     for name, value in override.items():
-        if name == "channels":  # key by key, so a file can change one threshold of one channel
-            channels = {c: {s: dict(v) for s, v in sections.items()} for c, sections in base[name].items()}
+        if name in ("channels", "queues"):  # key by key: a file can change one threshold of one
+            channels = {c: {s: dict(v) for s, v in sections.items()}
+                        for c, sections in base.get(name, {}).items()}
             for channel, sections in value.items():
                 for section, keys in sections.items():
                     channels.setdefault(channel, {}).setdefault(section, {}).update(keys)
@@ -255,10 +278,12 @@ def _merge(base: Values, override: Values) -> Values:
     return merged
 
 
-def channel_values(values: Values, channel: str) -> Values:
-    """The values as they apply to one channel: its thresholds and targets over the rest."""
+def channel_values(values: Values, channel: str, queue: str | None = None) -> Values:
+    """The values as they apply to one channel (and queue): the queue's thresholds and
+    targets over the channel's, over the rest."""
     own = values.get("channels", {}).get(channel, {})
-    return {**values, **{s: {**values[s], **own.get(s, {})} for s in _PER_CHANNEL}}
+    mine = values.get("queues", {}).get(queue, {}) if queue is not None else {}
+    return {**values, **{s: {**values[s], **own.get(s, {}), **mine.get(s, {})} for s in _PER_CHANNEL}}
 
 
 def _check_order(values: Values, lines: Lines, path: str) -> None:
@@ -275,13 +300,17 @@ def _check_order(values: Values, lines: Lines, path: str) -> None:
          "'badly_breached_s' must be ≥ 'first_reply_s'"),
         ("response_targets", "reply_s", "badly_breached_s", "'badly_breached_s' must be ≥ 'reply_s'"),
     ]
-    for channel in [None, *values.get("channels", {})]:
-        applied = values if channel is None else channel_values(values, channel)
-        where = "" if channel is None else f" (channel {channel})"
+    scopes: list[tuple[str | None, str | None]] = [(None, None)]
+    scopes += [(c, None) for c in values.get("channels", {})]
+    scopes += [(c, q) for q in values.get("queues", {}) for c in CHANNELS]
+    for channel, queue in scopes:
+        applied = values if channel is None else channel_values(values, channel, queue)
+        where = ("" if channel is None else f" (channel {channel})" if queue is None
+                 else f" (queue {queue} on channel {channel})")
         for section, low, high, reason in rules:
             if applied[section][low] > applied[section][high]:
                 line = (lines.get((section, high)) or lines.get((section, low))
-                        or lines.get(("channels", "")) or 1)
+                        or lines.get(("queues" if queue else "channels", "")) or 1)
                 raise PlaybookFileError(path, line, reason + where)
 
 
@@ -296,6 +325,8 @@ def _settings(values: Values) -> PlaybookSettings:
 def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
     settings = _settings(values)
     channels = {c: _settings(channel_values(values, c)) for c in values.get("channels", {})}
+    queues = {(c, q): _settings(channel_values(values, c, q))
+              for q in values.get("queues", {}) for c in CHANNELS}
     lexicon = lx.Lexicon(
         customer=values["customer_signals"], urgency=values["urgency_signals"],
         urgency_negations=values["urgency_negations"],
@@ -304,7 +335,7 @@ def _build(values: Values, source: str, sha256: str) -> PlaybookFile:
         complaint_types=values["complaint_types"], agent=values["agent_signals"],
         customer_closing=values["customer_closing"], type_cues=values["customer_type_cues"],
     )
-    return PlaybookFile(settings, lexicon, source, sha256, channels)
+    return PlaybookFile(settings, lexicon, source, sha256, channels, queues)
 
 
 def builtin_text() -> str:
@@ -328,6 +359,16 @@ def builtin() -> PlaybookFile:
     """The default playbook shipped with the package."""
     text = builtin_text()
     return _build(_builtin_values(), BUILTIN, hashlib.sha256(text.encode()).hexdigest())
+
+
+def overrides(path: str | None) -> Values:
+    """What the file at ``path`` changes (checked), as plain values; ``{"version": 1}``
+    for the built-in playbook. A proposal is written over these."""
+    if path is None:
+        return {"version": 1}
+    load(path)  # the same checks, with the line of the first error
+    with open(path, encoding="utf-8") as fh:
+        return _read(fh.read(), path)[0]
 
 
 def load(path: str | None) -> PlaybookFile:
