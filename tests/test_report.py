@@ -268,7 +268,7 @@ def test_what_a_manager_asked_for(store: tuple[str, Path, list[dict[str, Any]]])
     assert "| 会话数 |" in text
     for code in ("anger_model", "urgency_model", "anger_high", "no_reply"):
         assert code not in text
-    assert not re.search(r"\d{3,}\.\d", text)  # no raw seconds such as "133415.0"
+    assert not re.search(r"\d{3,}\.\d+(?![\d%])", text)  # no raw seconds such as "133415.0"
     html_path = tmp / "r.html"
     assert report(url, "--week", "2026-W47", "--out", str(html_path), "--console-url",
                   "https://console.floor.example/").returncode == 0

@@ -9,7 +9,7 @@ from html import escape as e
 from monitor.records.flags import KINDS
 from monitor.report import precision_view, svg
 from monitor.report.figures import Figures, Weekly
-from monitor.report.render import (
+from monitor.report.sections import (
     AGENT_HEADER,
     EMPTY,
     KIND_NAMES,
