@@ -45,7 +45,7 @@ def a_flag(server: ConsoleServer, users: Path, queue: str | None = None) -> dict
     return next(f for f in flags if queue is None or f.get("queue") == queue)
 
 
-@pytest.mark.parametrize("path", ["/", "/oncall", "/flags/x"])
+@pytest.mark.parametrize("path", ["/", "/oncall", "/review", "/flags/x"])
 def test_pages_without_a_session_go_to_the_login_page(console, path: str) -> None:  # type: ignore[no-untyped-def]
     server, _ = console
     answer = httpx.get(server.url + path, follow_redirects=False)
@@ -55,7 +55,8 @@ def test_pages_without_a_session_go_to_the_login_page(console, path: str) -> Non
 @pytest.mark.parametrize(("method", "path"), [
     ("GET", "/api/flags"), ("GET", "/api/flags/x"), ("POST", "/api/flags/x/ack"),
     ("POST", "/api/flags/x/resolve"), ("POST", "/api/flags/x/verdict"),
-    ("POST", "/api/messages/m1/missed"), ("GET", "/api/events"), ("GET", "/metrics")])
+    ("POST", "/api/messages/m1/missed"), ("GET", "/api/events"), ("GET", "/api/review"),
+    ("GET", "/metrics")])
 def test_the_api_without_a_session_or_token_is_401(console, method: str, path: str) -> None:  # type: ignore[no-untyped-def]
     server, _ = console
     for headers in ({}, {"Authorization": "Bearer smc_not-a-token"}, {"Authorization": "Basic eDp5"}):
@@ -118,6 +119,9 @@ def test_a_supervisor_sees_only_their_queues(console) -> None:  # type: ignore[n
     assert li.get(f"/flags/{other['flag_id']}").status_code == 404
     listed = li.get("/api/flags?limit=1000").json()["flags"]
     assert listed and {f.get("queue") for f in listed} == {"售后"}
+    to_review = li.get("/api/review?limit=1000").json()["flags"]
+    assert to_review and {f.get("queue") for f in to_review} == {"售后"}
+    assert other["excerpt"] not in li.get("/review").text or other["excerpt"] == own["excerpt"]
 
 
 def test_what_a_customer_wrote_is_text_not_markup(console) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +129,7 @@ def test_what_a_customer_wrote_is_text_not_markup(console) -> None:  # type: ign
     lead = login(server.url, "王组长")
     flags = lead.get("/api/flags?limit=1000").json()["flags"]
     xss = next(f for f in flags if f["conversation_id"] == "xss")
-    for path in ("/?limit=1000", f"/flags/{xss['flag_id']}"):
+    for path in ("/?limit=1000", f"/flags/{xss['flag_id']}", "/review"):
         html = lead.get(path).text
         assert "<script>alert(1)</script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -139,6 +143,7 @@ def test_no_personal_data_in_any_page_or_answer(console) -> None:  # type: ignor
     lead = login(server.url, "王组长")
     flags = lead.get("/api/flags?limit=1000&status=all").json()["flags"]
     seen = [lead.get("/").text, lead.get("/oncall").text, lead.get("/?status=all").text,
+            lead.get("/review").text, lead.get("/api/review?limit=1000").text,
             json.dumps(flags, ensure_ascii=False)]
     for f in flags:
         if f["conversation_id"].startswith("p"):

@@ -203,3 +203,77 @@ def test_a_question_is_never_proposed_as_a_closing() -> None:
     proposed = [c.label for changes in term_changes(book, floor, set(floor.reviews)) for c in changes]
     assert proposed == ["「好嘞那我等通知」加入 customer_closing（无需回复）",
                         "「你们发京东物流」加入 customer_closing（无需回复）"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0.1, 5), st.floats(-3, 3), st.lists(st.floats(0.01, 0.99), min_size=1, max_size=20))
+def test_calibration_folds_into_the_combiner(a: float, b: float, probabilities: list[float]) -> None:
+    import numpy as np
+
+    from monitor.models.bundle import load_models
+    from monitor.offline.feedback_train import fold_anger
+
+    model = load_models().anger
+    assert model is not None
+    p = np.array(probabilities)
+    evidence, short = np.zeros(len(p)), np.zeros(len(p), dtype=bool)
+    before = model.combine(p, evidence, short)
+    saved = model.combiner
+    try:
+        fold_anger(model, a, b)
+        after = model.combine(p, evidence, short)
+    finally:
+        model.combiner = saved
+    expected = 1 / (1 + np.exp(-(a * np.log(before / (1 - before)) + b)))
+    assert np.allclose(after, expected, atol=1e-9)
+
+
+def test_retraining_with_the_floors_verdicts(tmp_path: Path) -> None:
+    """models train --feedback: the floor's labels counted as documented, split by
+    conversation, the models written and loadable, before/after printed (a small public
+    data folder of the test's own stands in for ../shared/data)."""
+    from test_models_evaluate import write_data
+
+    from monitor.models.bundle import load_models
+    from monitor.offline.feedback_train import part_of
+
+    path, truth, _ = stream(tmp_path)
+    store = str(tmp_path / "floor.db")
+    assert cli("run", "--input", str(path), "--playbook", str(noisy_playbook(tmp_path)), "--store", store,
+               "--flags-out", str(tmp_path / "f.jsonl"))[0] == 0
+    flags = [json.loads(x) for x in cli("flags", "list", "--store", store, "--status", "all",
+                                         "--format", "json")[1].splitlines()]
+    expected: Counter[tuple[str, str]] = Counter()
+    for f in flags:
+        key = (f["conversation_id"], f["message_id"], f["kind"])
+        if f["kind"] not in ("handle_emotion_first", "urgent"):
+            continue
+        verdict = "confirmed" if key in truth else "false_alarm"
+        reason = None if verdict == "confirmed" else FALSE_ALARM_REASON[f["kind"]]
+        assert cli("flags", "verdict", f["flag_id"], verdict, "--by", "r", "--store", store,
+                   *(["--reason", reason] if reason else []))[0] == 0
+        task = "anger" if f["kind"] == "handle_emotion_first" else "urgency"
+        expected[(task, part_of(f["conversation_id"]))] += 1
+    data = tmp_path / "data"
+    write_data(data)
+    # Enough dialogues for the risk model's 5-fold cross-validation.
+    angry, calm = ["气死我了！！！什么破服务", "太过分了，你们就是骗子"], ["谢谢你们的帮助", "请问几点开门"]
+    dialogues = [{"id": f"d{i}", "satisfaction_mean": -1.0 if i % 2 else 1.0,
+                  "turns": [{"role": "customer", "text": (angry if i % 2 else calm)[i % 2 and i % 4 // 2]},
+                            {"role": "agent", "text": "您好"}]} for i in range(24)]
+    (data / "dialogues" / "dch1_train.jsonl").write_text(
+        "\n".join(json.dumps(d, ensure_ascii=False) for d in dialogues), encoding="utf-8")
+    out = tmp_path / "models"
+    code, text = cli("models", "train", "--data-dir", str(data), "--feedback", store, "--out", str(out))
+    assert code == 0, text
+    for task in ("anger", "urgency"):
+        line = next(x for x in text.splitlines() if x.startswith(f"floor labels, {task}:"))
+        for part in ("train", "calibration", "test"):
+            assert f"{part} {expected[(task, part)]} " in line, line
+    assert "not calibrated on the floor's verdicts" in text
+    assert "floor's test part, anger" in text and "public held-out figures: largest fall" in text
+    models = load_models(str(out))
+    # Too few to calibrate: the calibration part trained too.
+    trained = expected[("anger", "train")] + expected[("anger", "calibration")]
+    assert models.anger is not None and models.anger.metadata["feedback"]["anger_train"] == trained
+    assert cli("score", "--models-dir", str(out), "气死了！！！")[0] == 0

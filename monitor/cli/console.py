@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace) -> int:
               else secrets.token_urlsafe(32))
     settings = ConsoleSettings(
         store_url=store_arg(args.store) or default_store(), users_file=args.users, session_secret=secret,
-        host=args.host, port=args.port, secure_cookies=args.secure_cookies,
+        host=args.host, port=args.port, secure_cookies=args.secure_cookies, playbook_path=args.playbook,
         proxy=ProxyAuth(args.trusted_proxy_header, frozenset(args.trusted_proxy))
         if args.trusted_proxy_header else None)
     app = create_app(settings)

@@ -188,6 +188,14 @@ def _models(sub: argparse._SubParsersAction[Parser]) -> None:
                        help="the shared data folder, e.g. ../shared/data")
     train.add_argument("--out", metavar="DIR",
                        help="where to write the models (default: the repository's models/)")
+    train.add_argument("--feedback", metavar="STORE_URL",
+                       help="also learn from the floor's verdicts in this store (a third of the "
+                            "conversations held out and reported before/after)")
+    train.add_argument("--feedback-weight", type=float, default=10.0, metavar="W",
+                       help="what one floor label counts, in Weibo posts (default 10, as the team's "
+                            "support messages)")
+    train.add_argument("--models-dir", metavar="DIR", help="with --feedback: the models to compare "
+                                                            "with (default: the repository's)")
     train.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
 
 
@@ -295,6 +303,8 @@ def _console(sub: argparse._SubParsersAction[Parser]) -> None:
     console.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                          help="the proxy's own address; the header counts only from it (repeatable)")
     console.add_argument("--access-log", action="store_true", help="log every request (off: no ids in logs)")
+    console.add_argument("--playbook", metavar="FILE",
+                         help="the monitor's playbook: its thresholds order the review list")
     actions = console.add_subparsers(dest="console_action", parser_class=Parser)
     add = actions.add_parser("add-user", help="add a user or set a user's password and role")
     add.add_argument("name", metavar="NAME")

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from monitor.console.access import api_identity, client, require_act, visible
 from monitor.console.auth import Identity
 from monitor.console.live import event_stream
+from monitor.console.review import to_review
 from monitor.console.state import ConsoleState, state_of
 from monitor.io.store.actions import ActionRefused, Outcome, UnknownFlag
 from monitor.io.store.queries import STATUSES, FlagFilter, flag_json
@@ -49,6 +50,16 @@ def flag_filter(request: Request, identity: Identity, default_status: str = "ope
 def with_links(row: dict[str, Any]) -> dict[str, Any]:
     return {**flag_json(row), "url": f"/flags/{row['flag_id']}",
             "waiting_s": max(0, int(time.time() * 1000) - row["ts_ms"]) // 1000}
+
+
+async def review(request: Request) -> Response:
+    """GET /api/review: unreviewed flags, the most instructive verdicts first."""
+    identity = api_identity(request)
+    f = flag_filter(request, identity, "all")
+    ranked = (await anyio.to_thread.run_sync(to_review, state_of(request), f))[:f.limit]
+    return JSONResponse({"flags": [{**with_links(r.flag), "review_priority": r.priority,
+                                    "closeness": r.closeness, "rarity": r.rarity, "why": r.why}
+                                   for r in ranked]})
 
 
 async def list_flags(request: Request) -> Response:

@@ -17,6 +17,7 @@ from monitor.console import views
 from monitor.console.access import client, page_identity, require_act, visible
 from monitor.console.api import flag_filter, perform
 from monitor.console.auth import Auth, Identity, safe_next
+from monitor.console.review import to_review
 from monitor.console.state import state_of
 from monitor.io.store.actions import FALSE_ALARM_REASONS, ActionRefused
 from monitor.io.store.queries import FlagFilter
@@ -82,6 +83,13 @@ async def oncall(request: Request) -> Response:
             status, ("escalate_supervisor",), allowed_queues=identity.user.allowed_queues, limit=500))
     rows.sort(key=lambda r: (r["taken_by"] is not None, r["ts_ms"]))  # nobody on it, longest first
     return render(request, "oncall.html", identity, flags=rows, waited=views.waited)
+
+
+async def review(request: Request) -> Response:
+    identity = page_identity(request)
+    f = flag_filter(request, identity, "all")
+    ranked = await anyio.to_thread.run_sync(to_review, state_of(request), f)
+    return render(request, "review.html", identity, ranked=ranked[:100])
 
 
 async def flag(request: Request) -> Response:

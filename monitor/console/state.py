@@ -16,6 +16,8 @@ from monitor.console.views import labels
 from monitor.io.store import Store
 from monitor.io.store.actions import FlagActions
 from monitor.io.store.queries import Reader
+from monitor.steps.playbook import file as playbook_file
+from monitor.steps.playbook.file import PlaybookFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,7 @@ class ConsoleSettings:
     proxy: ProxyAuth | None = None  # single sign-on header from a trusted proxy; off by default
     poll_interval_s: float = 0.5
     max_body_bytes: int = 64 * 1024
+    playbook_path: str | None = None  # the monitor's playbook: thresholds for the review order
 
 
 @dataclass(slots=True)
@@ -43,6 +46,7 @@ class ConsoleState:
     changes: Changes
     metrics: ConsoleMetrics
     templates: Jinja2Templates
+    playbook: PlaybookFile
 
 
 def build_state(settings: ConsoleSettings) -> ConsoleState:
@@ -52,7 +56,8 @@ def build_state(settings: ConsoleSettings) -> ConsoleState:
     templates.env.globals.update(labels())
     return ConsoleState(settings, store, reader, FlagActions(store),
                         Auth(UsersFile(settings.users_file), settings.proxy), LoginThrottle(),
-                        Changes(reader, settings.poll_interval_s), ConsoleMetrics(reader), templates)
+                        Changes(reader, settings.poll_interval_s), ConsoleMetrics(reader), templates,
+                        playbook_file.load(settings.playbook_path))
 
 
 

@@ -136,15 +136,24 @@ class SupportEstimator:
         return sp.hstack([tfidf, sp.csr_matrix(rule_features(rules))], format="csr")
 
     def fit(self, texts: Sequence[str], rules: Sequence[MessageScores], urgent: Sequence[bool],
-            complaint: Sequence[str | None]) -> SupportEstimator:
-        """Fit on normalised texts and the rule scores of the same texts."""
+            complaint: Sequence[str | None],
+            extra: tuple[Sequence[str], Sequence[MessageScores], Sequence[bool], float] | None = None,
+            ) -> SupportEstimator:
+        """Fit on normalised texts and the rule scores of the same texts; ``extra``: more
+        urgency labels (texts, their rule scores, labels, a weight each) with no complaint
+        label — the floor's verdicts — for the urgency head only."""
         counts = CharNgramHasher(self.n_features).fit(texts).transform(texts)
         self.idf_ = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
         x = self._x(texts, rules)
+        xu, yu, wu = x[:, : self.n_features + URGENCY_FEATURES], list(urgent), None
+        if extra is not None and len(extra[0]):
+            xe = self._x(extra[0], extra[1])[:, : self.n_features + URGENCY_FEATURES]
+            xu, yu = sp.vstack([xu, xe], format="csr"), yu + list(extra[2])
+            wu = [1.0] * len(texts) + [extra[3]] * len(extra[0])
         # Classes as they come (not balanced): balancing pushed plain requests to hurry
         # (请尽快) over 0.5 on real chat.
         self.urgency_ = LogisticRegression(C=self.c, max_iter=3000)
-        self.urgency_.fit(x[:, : self.n_features + URGENCY_FEATURES], list(urgent))
+        self.urgency_.fit(xu, yu, sample_weight=wu)
         self.complaint_ = LogisticRegression(C=self.c, max_iter=3000)
         self.complaint_.fit(x, [k or NONE for k in complaint])
         return self

@@ -60,11 +60,18 @@ def load(data_dir: Path, split: str) -> Labelled:
     return Labelled(texts, np.array(expects, dtype=bool), source)
 
 
-def train(data_dir: Path, book: PlaybookFile, out_dir: Path, version: str) -> ReplyModel:
+def train(data_dir: Path, book: PlaybookFile, out_dir: Path, version: str,
+          extra: tuple[list[str], list[bool], float] | None = None) -> ReplyModel:
+    """Fit on the train split (and ``extra``: the floor's labels with their weight)."""
     import sklearn
 
     data = load(data_dir, "train")
-    estimator = TextEstimator(c=C, n_features=N_FEATURES).fit(data.texts, data.expects.tolist())
+    texts, labels = list(data.texts), data.expects.tolist()
+    weights = None
+    if extra is not None and extra[0]:
+        weights = [1.0] * len(texts) + [extra[2]] * len(extra[0])
+        texts, labels = texts + extra[0], labels + extra[1]
+    estimator = TextEstimator(c=C, n_features=N_FEATURES).fit(texts, labels, weights)
     model = estimator.to_model(ReplyModel)
     figures = evaluate(data_dir, book, model)
     model.save(out_dir, {

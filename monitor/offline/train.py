@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import sklearn
 
 from monitor import __version__
@@ -16,7 +17,7 @@ from monitor.models.artifact import file_sha256
 from monitor.models.reply_model import ReplyModel
 from monitor.models.risk_model import FILENAME, RiskModel
 from monitor.models.support_model import SupportModel
-from monitor.offline import jddc_lines, reply, risk_fit
+from monitor.offline import feedback_train, jddc_lines, reply, risk_fit
 from monitor.offline.dch1_data import dch1_dialogues, risk_data
 from monitor.offline.estimators import AngerEstimator, SupportEstimator
 from monitor.offline.evaluate import CHAT_LABELS, OWN_DATA, Score, anger_sets, load, load_chat, load_own
@@ -34,7 +35,13 @@ ANGER_TRAIN = ("nlpcc2013_train", "smp2020_virus_train")
 OWN_WEIGHT = 10.0
 
 
-def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path) -> AngerModel:
+# More labelled texts from the floor's verdicts (normalised masked texts, labels, one weight).
+Extra = tuple[list[str], list[bool], float]
+
+
+def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path, extra: Extra | None = None,
+                feedback_meta: dict[str, object] | None = None,
+                calibration: tuple[list[str], list[bool]] | None = None) -> AngerModel:
     texts: list[str] = []
     labels: list[bool] = []
     sources = {}
@@ -53,6 +60,10 @@ def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path) -> AngerModel
         labels += [bool(v) for v in chat_labels]
     texts += [normalise(t) for t in chat_texts]
     weights += [OWN_WEIGHT] * (len(own_train) + len(chat_texts))
+    if extra is not None and extra[0]:
+        texts += extra[0]
+        labels += extra[1]
+        weights += [extra[2]] * len(extra[0])
     sources[OWN_DATA.name + " (split train)"] = file_sha256(OWN_DATA)
     if chat_texts:
         sources[CHAT_LABELS.name + " (split train)"] = file_sha256(CHAT_LABELS)
@@ -61,6 +72,12 @@ def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path) -> AngerModel
     estimator = AngerEstimator().fit(texts, labels, weights, evidence)
     model = estimator.to_model()
     scorer = ModelScorer(rules, model)
+    if calibration is not None:  # the floor's calibration part (offline/feedback_train.py)
+        a, b = feedback_train.platt(np.array([s.anger for s in scorer.score_texts(calibration[0])]),
+                                    np.array(calibration[1]))
+        feedback_train.fold_anger(model, a, b)
+        feedback_meta = {**(feedback_meta or {}), "anger_calibration": {"a": a, "b": b,
+                                                                        "samples": len(calibration[0])}}
     held_out: dict[str, str] = {}
     from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -75,6 +92,7 @@ def train_anger(data_dir: Path, book: PlaybookFile, out_dir: Path) -> AngerModel
                             "support_messages: the project's own"},
         "held_out_roc_auc_ap": held_out,
         "held_out_of": "the anger in use (combined with the rules' evidence)",
+        **({"feedback": feedback_meta} if feedback_meta else {}),
         "rules_sha256": book.sha256, "support-monitor": __version__,
         "hyperparameters": estimator.hyperparameters(), "scikit-learn": sklearn.__version__,
     })
@@ -89,17 +107,28 @@ def chat_available(data_dir: Path) -> bool:
     return False
 
 
-def train_support(book: PlaybookFile, out_dir: Path) -> SupportModel:
-    """Urgency and complaint type on the team's support messages (train split)."""
+def train_support(book: PlaybookFile, out_dir: Path, extra: Extra | None = None,
+                  feedback_meta: dict[str, object] | None = None,
+                  calibration: tuple[list[str], list[bool]] | None = None) -> SupportModel:
+    """Urgency and complaint type on the team's support messages (train split); ``extra``:
+    the floor's urgency labels, for the urgency head."""
     from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
     rules = RuleScorer(book.lexicon)
     train, test = load_own("train"), load_own("test")
     texts = [normalise(r["text"]) for r in train]
+    more = None if extra is None or not extra[0] else (
+        extra[0], [rules.score_text(t) for t in extra[0]], extra[1], extra[2])
     estimator = SupportEstimator().fit(texts, [rules.score_text(t) for t in texts],
                                        [bool(r["urgency"]) for r in train],
-                                       [r["complaint_type"] for r in train])
+                                       [r["complaint_type"] for r in train], more)
     model = estimator.to_model()
+    if calibration is not None:
+        raw, _ = model.predict(calibration[0], [rules.score_text(t) for t in calibration[0]])
+        a, b = feedback_train.platt(np.asarray(raw), np.array(calibration[1]))
+        feedback_train.fold_urgency(model, a, b)
+        feedback_meta = {**(feedback_meta or {}), "urgency_calibration": {"a": a, "b": b,
+                                                                          "samples": len(calibration[0])}}
     test_texts = [normalise(r["text"]) for r in test]
     urgency, kinds = model.predict(test_texts, [rules.score_text(t) for t in test_texts])
     truth = [r["complaint_type"] or "none" for r in test]
@@ -110,15 +139,16 @@ def train_support(book: PlaybookFile, out_dir: Path) -> SupportModel:
                  "urgent": sum(r["urgency"] for r in train), "licence": "the project's own"},
         "held_out": {"urgency ROC AUC": round(float(roc_auc_score([r["urgency"] for r in test], urgency)), 3),
                      "complaint macro-F1": round(float(f1), 3), "samples": len(test)},
+        **({"feedback": feedback_meta} if feedback_meta else {}),
         "rules_sha256": book.sha256, "support-monitor": __version__,
         "hyperparameters": estimator.hyperparameters(), "scikit-learn": sklearn.__version__,
     })
     return model
 
 
-def train_reply(data_dir: Path, book: PlaybookFile, out_dir: Path) -> ReplyModel:
+def train_reply(data_dir: Path, book: PlaybookFile, out_dir: Path, extra: Extra | None = None) -> ReplyModel:
     """Does a customer message expect a reply? On the team's labels (monitor/offline/reply.py)."""
-    return reply.train(data_dir, book, out_dir, __version__)
+    return reply.train(data_dir, book, out_dir, __version__, extra)
 
 
 def train_risk(data_dir: Path, book: PlaybookFile, out_dir: Path, anger: AngerModel | None,

@@ -74,6 +74,23 @@ class Reader:
         with self.engine.connect() as conn:
             return {kind: int(n) for kind, n in conn.execute(query)}
 
+    def unreviewed(self, f: FlagFilter, limit: int = 2000) -> list[dict[str, Any]]:
+        """Flags without a verdict the person may see, newest first (whatever their status)."""
+        where = [*FlagFilter("all", f.kinds, f.queues, f.channels, f.allowed_queues).where(),
+                 flags.c.verdict.is_(None)]
+        query = select(flags).where(*where).order_by(flags.c.ts_ms.desc(), flags.c.flag_id).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def reviews_by_reason(self) -> dict[str, int]:
+        """How many reviewed flags name each reason code."""
+        counts: dict[str, int] = {}
+        with self.engine.connect() as conn:
+            for (reasons,) in conn.execute(select(flags.c.reasons).where(flags.c.verdict.is_not(None))):
+                for code in {str(r["code"]) for r in reasons}:
+                    counts[code] = counts.get(code, 0) + 1
+        return counts
+
     def missed(self, start_ms: int, end_ms: int) -> list[dict[str, Any]]:
         """Missed reports on customer messages with event time in [start_ms, end_ms), with
         the message's channel, queue and time."""
