@@ -191,9 +191,8 @@ def _models(sub: argparse._SubParsersAction[Parser]) -> None:
     train.add_argument("--feedback", metavar="STORE_URL",
                        help="also learn from the floor's verdicts in this store (a third of the "
                             "conversations held out and reported before/after)")
-    train.add_argument("--feedback-weight", type=float, default=10.0, metavar="W",
-                       help="what one floor label counts, in Weibo posts (default 10, as the team's "
-                            "support messages)")
+    train.add_argument("--feedback-weight", type=float, default=3.0, metavar="W",
+                       help="what one floor label counts, in Weibo posts (default 3; see models/README.md)")
     train.add_argument("--models-dir", metavar="DIR", help="with --feedback: the models to compare "
                                                             "with (default: the repository's)")
     train.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
