@@ -277,3 +277,35 @@ def test_retraining_with_the_floors_verdicts(tmp_path: Path) -> None:
     trained = expected[("anger", "train")] + expected[("anger", "calibration")]
     assert models.anger is not None and models.anger.metadata["feedback"]["anger_train"] == trained
     assert cli("score", "--models-dir", str(out), "气死了！！！")[0] == 0
+
+
+def test_weekly_precision_is_the_feedback_reports_and_names_are_escaped(tmp_path: Path) -> None:
+    hostile = "<script>alert(1)</script>13987654321"
+    events = [{"conversation_id": f"c{i}", "message_id": "m1", "ts": T0 + i * 60_000, "role": "customer",
+               "text": text, "queue": hostile if i % 2 else "售后"}
+              for i, text in enumerate(["气死了！！！什么破服务", "太过分了，我要投诉", "垃圾客服！！！",
+                                        "我明天就要用，今天必须送到"])]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in events) + "\n", encoding="utf-8")
+    store = str(tmp_path / "s.db")
+    assert cli("run", "--input", str(path), "--store", store, "--flags-out", str(tmp_path / "f"))[0] == 0
+    flags = [json.loads(x) for x in cli("flags", "list", "--store", store, "--status", "all",
+                                         "--format", "json")[1].splitlines()]
+    assert len(flags) >= 3
+    for i, f in enumerate(flags):
+        verdict = ("confirmed",) if i % 3 else ("false_alarm", "--reason", "other")
+        assert cli("flags", "verdict", f["flag_id"], *verdict, "--by", "r", "--store", store)[0] == 0
+    week = json.loads(cli("report", "weekly", "--store", store, "--week", "2026-W47", "--format", "json",
+                          "--out", "-")[1])
+    feedback = json.loads(cli("feedback", "report", "--store", store, "--since", "2026-11-16", "--until",
+                              "2026-11-22", "--format", "json")[1])
+    assert week["precision"]["total"] == feedback["total"] and week["precision"]["kind"] == feedback["kind"]
+    assert feedback["total"]["reviewed"] == len(flags)
+    out = tmp_path / "p.html"
+    assert cli("feedback", "report", "--store", store, "--format", "html", "--out", str(out))[0] == 0
+    page = out.read_text(encoding="utf-8")
+    assert "<script" not in page and "&lt;script&gt;" in page
+    assert "13987654321" not in page and "13987654321" not in json.dumps(feedback, ensure_ascii=False)
+    for bad in (["--since", "2026-13-01"], ["--until", "2026-11-01", "--since", "2026-11-20"],
+                ["--timezone", "Mars/Olympus"]):
+        assert cli("feedback", "report", "--store", store, *bad)[0] == 2

@@ -25,6 +25,7 @@ import yaml
 
 from monitor.models.bundle import ModelBundle
 from monitor.offline.feedback_data import Floor, Key, keys, replay
+from monitor.privacy import mask
 from monitor.records.flags import reason_terms
 from monitor.steps.playbook import file as playbook_file
 from monitor.steps.playbook.file import PlaybookFile, PlaybookFileError
@@ -166,7 +167,7 @@ def threshold_changes(book: PlaybookFile, floor: Floor, base: set[Key]) -> Itera
     for (setting, scope, raise_), channel in groups.items():
         section = "response_targets" if setting in TARGETS else "thresholds"
         current = _current(book, scope, channel, setting)
-        where = f"{'队列' if scope[0] == 'queue' else '渠道'} {scope[1]}"
+        where = f"{'队列' if scope[0] == 'queue' else '渠道'} {mask(scope[1])}"
         changes = []
         for value in _steps(setting, current, raise_):
             values = _scoped(scope, section, setting, value)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from monitor.privacy import mask
 from monitor.records.flags import reason_terms
 
 DIMENSIONS = ("kind", "reason", "channel", "queue")
@@ -124,7 +125,7 @@ def compute(flags: Iterable[Mapping[str, Any]], missed: Iterable[Mapping[str, An
         total.add(f)
         rows["kind"][str(f["kind"])].add(f)
         rows["channel"][str(f["channel"])].add(f)
-        rows["queue"][str(f.get("queue") or NO_QUEUE)].add(f)
+        rows["queue"][_queue(f.get("queue"))].add(f)
         codes = sorted({str(r["code"]) for r in f["reasons"]})
         for code in codes:
             rows["reason"][code].add(f)
@@ -136,10 +137,15 @@ def compute(flags: Iterable[Mapping[str, Any]], missed: Iterable[Mapping[str, An
         total.missed += 1
         rows["kind"][str(m["kind"])].missed += 1
         rows["channel"][str(m["channel"])].missed += 1
-        rows["queue"][str(m.get("queue") or NO_QUEUE)].missed += 1
+        rows["queue"][_queue(m.get("queue"))].missed += 1
     ordered = {d: dict(sorted(r.items())) for d, r in rows.items()}
     return Precision(ordered, total, fa_codes.most_common(top), fa_terms.most_common(top),
                      sorted(by_week.items()))
+
+
+def _queue(name: object) -> str:
+    """A queue name as reports show it: masked (a web form's free field can carry a number)."""
+    return mask(str(name)) if name else NO_QUEUE
 
 
 def points(now: float | None, before: float | None) -> str:
