@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("offline",),
     ("app",),
     ("config",),
-    ("stream", "report", "console"),
+    ("stream", "report", "console", "ingest"),
     ("io", "ops"),
     ("steps",),
     ("models", "privacy"),

@@ -336,10 +336,45 @@ def _feedback(sub: argparse._SubParsersAction[Parser]) -> None:
     report.add_argument("--out", default="-", metavar="FILE", help="where to write it (default stdout)")
 
 
+def _ingest(sub: argparse._SubParsersAction[Parser]) -> None:
+    ingest = sub.add_parser(
+        "ingest", help="receive helpdesk webhooks and write contract events (CONTRACT §6)",
+        description="Verifies each webhook (signature, token, timestamp window), maps its chat "
+                    "messages to contract events and answers 200 only once they are durable. "
+                    "Secrets as env:NAME or file:PATH, never as values.")
+    ingest.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    ingest.add_argument("--port", type=port, default=8090)
+    ingest.add_argument("--to-kafka", metavar="BOOTSTRAP", help="write to this Kafka cluster (acks=all)")
+    ingest.add_argument("--topic", metavar="T", help="the message topic (with --to-kafka)")
+    ingest.add_argument("--to-file", metavar="PATH", help="append JSON Lines here, fsync'd (a pilot)")
+    secret = "env:NAME or file:PATH"
+    for name, what in (("chatwoot-secret", "Chatwoot webhook secret"),
+                       ("zendesk-secret", "Zendesk (Sunshine Conversations) webhook secret"),
+                       ("wecom-token", "企业微信客服 callback Token"),
+                       ("wecom-aes-key", "企业微信客服 EncodingAESKey"),
+                       ("wecom-corp-secret", "企业微信客服 secret (for kf/sync_msg)"),
+                       ("freshchat-public-key", "Freshchat webhook public key (PEM)"),
+                       ("intercom-secret", "Intercom app client secret"),
+                       ("events-token", "bearer token for POST /ingest/events"),
+                       ("metrics-token", "bearer token for /metrics (default: no token)")):
+        ingest.add_argument(f"--{name}", metavar="env:NAME|file:PATH", help=f"{what}, as {secret}")
+    ingest.add_argument("--wecom-corp-id", metavar="ID", help="the WeChat Work CorpID")
+    ingest.add_argument("--wecom-api-url", default="https://qyapi.weixin.qq.com", metavar="URL",
+                        help="base URL of the WeChat Work API (default https://qyapi.weixin.qq.com)")
+    ingest.add_argument("--wecom-cursor-file", default="wecom-cursor.json", metavar="PATH",
+                        help="where the sync_msg cursor is kept (default ./wecom-cursor.json)")
+    ingest.add_argument("--max-body", type=positive_int, default=1 << 20, metavar="BYTES",
+                        help="larger bodies are refused with 413 (default 1 MiB)")
+    ingest.add_argument("--window", type=positive_int, default=300, metavar="SECONDS",
+                        help="accept signed timestamps this far from now (default 300)")
+    ingest.add_argument("--dead-letter-out", metavar="PATH",
+                        help="authentic payloads that cannot be mapped, masked, with the reason")
+
+
 # Subcommand -> parser builder; the handler is ``monitor.cli.<subcommand>.main``.
 BUILDERS = {"run": _run, "score": _score, "demo": _demo, "report": _report, "models": _models,
             "dashboards": _dashboards, "playbook": _playbook, "flags": _flags, "console": _console,
-            "feedback": _feedback}
+            "feedback": _feedback, "ingest": _ingest}
 
 
 def build_parser() -> argparse.ArgumentParser:

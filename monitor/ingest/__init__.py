@@ -1,0 +1,1 @@
+"""The ingest service: helpdesk webhooks in, contract events out (CONTRACT §6)."""
