@@ -135,6 +135,24 @@ def test_compose_and_kubernetes_run_the_console_safely() -> None:
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
 
+def test_compose_and_kubernetes_run_ingest_with_secrets_from_files() -> None:
+    compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    service = compose["services"]["ingest"]
+    args = build_parser().parse_args(service["command"])
+    assert args.command == "ingest" and args.to_kafka and args.topic == "support.messages"
+    assert args.chatwoot_secret.startswith("file:") and args.events_token.startswith("file:")
+    assert service["ports"] == ["127.0.0.1:8090:8090"]
+    assert set(service["secrets"]) <= set(compose["secrets"])
+    ingest = next(d for d in _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+                  if d["kind"] == "Deployment" and d["metadata"]["name"] == "support-monitor-ingest")
+    container = ingest["spec"]["template"]["spec"]["containers"][0]
+    args = build_parser().parse_args(container["args"])
+    secrets = [v for k, v in vars(args).items() if k.endswith(("_secret", "_token", "_key")) and v]
+    assert secrets and all(v.startswith(("file:", "env:")) for v in secrets)
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["ports"][0]["containerPort"] == args.port
+
+
 def test_kubernetes_manifests_match_the_kubernetes_schemas() -> None:
     import kubernetes_validate
 
