@@ -92,7 +92,7 @@ def run(config: RunConfig, extra_sinks: list[Sink] | None = None,
     if kafka is None:
         path = config.source.input_path or "-"
         try:
-            source = lines = JsonLinesSource(path)
+            source = lines = JsonLinesSource(path, follow=config.source.follow)
         except OSError as exc:
             raise UsageError(f"cannot read input {path}: {exc.strerror}") from None
         health.set_ready(True)  # a file or stdin needs no assignment or state rebuild

@@ -27,6 +27,8 @@ class SourceConfig:
     # Kafka: how much of a newly assigned partition's event time to replay to rebuild
     # its state (``monitor/stream/rebuild.py``); None: the conversation TTL.
     rebuild_window_s: int | None = None
+    # A file: keep reading as it grows (what ``support-monitor ingest --to-file`` writes).
+    follow: bool = False
 
     def __post_init__(self) -> None:
         if (self.input_path is None) == (self.kafka is None):

@@ -237,3 +237,48 @@ def test_the_command_line_refuses_secrets_as_values(tmp_path: Path) -> None:
         )
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert "plain-secret" not in proc.stderr
+
+
+def test_metrics_can_require_a_token(tmp_path: Path) -> None:
+    server = IngestServer(
+        tmp_path,
+        "--to-file",
+        str(tmp_path / "e.jsonl"),
+        extra=["--metrics-token", "env:MT"],
+        env={"MT": "metrics-token-0123456789"},
+    )
+    try:
+        assert httpx.get(server.url + "/metrics").status_code == 401
+        answer = httpx.get(
+            server.url + "/metrics", headers={"Authorization": "Bearer metrics-token-0123456789"}
+        )
+        assert answer.status_code == 200 and "ingest_requests_total" in answer.text
+    finally:
+        server.close()
+
+
+def test_the_monitor_follows_the_file_live(file_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A pilot without Kafka: ingest --to-file, and run --input FILE --follow reading it as it grows."""
+    import signal
+
+    server, out = file_server
+    out.touch()
+    flags = tmp_path / "live-flags.jsonl"
+    monitor = subprocess.Popen(
+        [*CMD, "run", "--input", str(out), "--follow", "--flags-out", str(flags), "--store", "none"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        time.sleep(1.0)
+        assert server.send(chatwoot(901, "叫你们经理来！我要投诉，气死了！！！")).status_code == 200
+        deadline = time.time() + 20
+        while time.time() < deadline and not lines(flags):
+            time.sleep(0.2)
+        raised = lines(flags)
+        assert raised and {f["message_id"] for f in raised} == {"chatwoot:901"}
+        assert "escalate_supervisor" in {f["kind"] for f in raised}
+    finally:
+        monitor.send_signal(signal.SIGTERM)
+        _, err = monitor.communicate(timeout=30)
+    assert monitor.returncode == 0, err.decode()

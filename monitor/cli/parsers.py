@@ -52,6 +52,9 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
                                      "conversations and raise playbook flags.")
     src = run.add_argument_group("source")
     src.add_argument("--input", metavar="PATH", help="JSON Lines file, or - for stdin")
+    src.add_argument("--follow", action="store_true",
+                     help="keep reading the --input file as it grows, until SIGTERM (e.g. the file "
+                          "support-monitor ingest --to-file writes)")
     src.add_argument("--kafka-bootstrap", metavar="HOST:PORT[,…]",
                      help="consume from Kafka instead (with --topic and --group)")
     src.add_argument("--topic", action="append", metavar="T", help="input topic (repeatable)")

@@ -27,10 +27,13 @@ def main(args: argparse.Namespace) -> int:
     kafka = _kafka(args)
     if not args.input and kafka is None:
         raise UsageError("run needs --input PATH (or - for stdin), or --kafka-bootstrap")
+    if args.follow and (kafka is not None or args.input == "-"):
+        raise UsageError("--follow reads a growing --input file (stdin and Kafka are followed anyway)")
     other_flag_output = bool(args.flags_topic) or args.pretty
     config = RunConfig(
         source=SourceConfig(input_path=None if kafka else args.input, kafka=kafka,
-                            batch_size=args.batch_size, rebuild_window_s=args.rebuild_window),
+                            batch_size=args.batch_size, rebuild_window_s=args.rebuild_window,
+                            follow=args.follow),
         outputs=OutputConfig(
             flags_out=args.flags_out or (None if other_flag_output else "-"),
             scores_out=args.scores_out, dead_letter_out=args.dead_letter_out,
@@ -126,7 +129,7 @@ def _alerts(args: argparse.Namespace) -> AlertSettings | None:
 
 def _with_progress(config: RunConfig, err: Console, extra: list[Sink]) -> RunStats:
     """Progress on stderr, only when stderr is a terminal (and not beside --pretty panels)."""
-    if not err.is_terminal or config.source.input_path in ("-", None) or extra:
+    if not err.is_terminal or config.source.input_path in ("-", None) or extra or config.source.follow:
         return app.run(config, extra_sinks=extra)
     with progress_bar(err) as bar:
         task = bar.add_task("replay", total=None, msgs=0, rate=0.0)

@@ -89,7 +89,7 @@ class PartitionedSource(Source, Protocol):
 class JsonLinesSource:
     """JSON Lines from a file, or from stdin (``-``) where a batch is cut when input pauses."""
 
-    def __init__(self, path: str, idle_cut_s: float = 0.2) -> None:
+    def __init__(self, path: str, idle_cut_s: float = 0.2, follow: bool = False) -> None:
         self.name = "stdin" if path == "-" else path
         self._stream: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
         self._idle_cut_s = idle_cut_s
@@ -98,6 +98,7 @@ class JsonLinesSource:
         self.committed_line = 0
         self.blank = 0
         self._stopping = False
+        self._follow = follow and path != "-"
 
     def stop(self) -> None:
         """Stop reading at the next pause in the input (used on SIGTERM)."""
@@ -126,6 +127,9 @@ class JsonLinesSource:
 
     def _lines(self) -> Iterator[tuple[int, bytes | None]]:
         number = 0
+        if self._follow:
+            yield from self._follow_file()
+            return
         if self._stream is not sys.stdin.buffer or not self._is_pipe_or_tty():
             for number, line in enumerate(self._stream, start=1):
                 yield number, line
@@ -149,6 +153,23 @@ class JsonLinesSource:
                 yield number, line + b"\n"
         if buf:
             yield number + 1, buf
+
+    def _follow_file(self) -> Iterator[tuple[int, bytes | None]]:
+        """A file that grows (``tail -f``): whole lines only — a line still being written
+        waits for its newline; at the end, an idle tick, then look again."""
+        fd = self._stream.fileno()
+        number, buf = 0, b""
+        while not self._stopping:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                yield number, None
+                time.sleep(self._idle_cut_s)
+                continue
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                number += 1
+                yield number, line + b"\n"
 
     def _is_pipe_or_tty(self) -> bool:
         try:
