@@ -80,3 +80,55 @@ def test_urls() -> None:
 def test_unreachable_postgres_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="cannot open store"):
         Store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def _raw_rows(url: str) -> dict[str, list[str]]:
+    """Every stored row as the database itself prints it, for a byte-for-byte comparison."""
+    from sqlalchemy import text
+
+    store = Store(url)
+    out = {}
+    with store.engine.connect() as conn:
+        for table in ("messages", "flags"):
+            if store.engine.dialect.name == "postgresql":
+                query = f"SELECT t::text FROM {table} t"
+            else:
+                cols = [r[1] for r in conn.execute(text(f"PRAGMA table_info({table})"))]
+                sep = " || '|' || "
+                query = "SELECT " + sep.join(f"quote({c})" for c in cols) + f" FROM {table}"
+            out[table] = sorted(str(r[0]) for r in conn.execute(text(query)))
+    store.close()
+    return out
+
+
+def test_bulk_rows_are_stored_as_sqlalchemys_insert_stores_them(store_url: str, tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    """The executemany of tuples (io/store/bulk.py) against SQLAlchemy Core's insert."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from monitor.io.sinks import _message_row
+    from monitor.io.store import schema
+    from monitor.io.store.store import _dt, _flag_row
+
+    turns = [*TURNS, ("customer", "名字是“张三”\n地址：北京市朝阳区 'quote' \\ 反斜杠 😀" * 3),
+             ("agent", "")]
+    result = pipeline().process(records(turns))
+    messages = [_message_row(p) for p in result.processed]
+    messages[-1]["truncated"] = True
+    fast = Store(store_url)
+    fast.write(messages, result.flags, [])
+    fast.close()
+    reference_url = (str(tmp_path / "reference.db") if "postgresql" not in store_url
+                     else request.getfixturevalue("postgres_url"))
+    reference = Store(reference_url)
+    insert = postgresql.insert if reference.engine.dialect.name == "postgresql" else sqlite.insert
+    with reference.engine.begin() as conn:
+        conn.execute(insert(schema.messages).on_conflict_do_nothing(),
+                     [{**r, "ts": _dt(r["ts_ms"])} for r in messages])
+        conn.execute(insert(schema.flags).on_conflict_do_nothing(), [_flag_row(f) for f in result.flags])
+    reference.close()
+    got, want = _raw_rows(store_url), _raw_rows(reference_url)
+    # changed_ms is the writer's clock: the same row, written a moment apart.
+    strip = __import__("re").compile(r"\b1[0-9]{12}\b")
+    assert {t: [strip.sub("T", r) for r in rows] for t, rows in got.items()} == {
+        t: [strip.sub("T", r) for r in rows] for t, rows in want.items()}
+    assert len(got["messages"]) == len(result.processed) > len(TURNS) and got["flags"]

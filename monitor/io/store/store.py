@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, case, create_engine, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from monitor.io.store.bulk import BulkInsert
 from monitor.io.store.schema import create_or_upgrade, flags, messages
 from monitor.records.errors import Backpressure, UsageError
 from monitor.records.flags import Flag, Status, Transition
@@ -53,7 +53,8 @@ class Store:
                 raise UsageError(f"no store at {path}: give --store the file or URL the monitor "
                                  "writes to")
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        dialect = self.engine.dialect.name
+        self._messages, self._flags = BulkInsert(messages, dialect), BulkInsert(flags, dialect)
         try:
             self.migrated_from = create_or_upgrade(self.engine)
         except DatabaseError as exc:  # OperationalError, or "file is not a database"
@@ -66,11 +67,9 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 if message_rows:
-                    rows = [{**r, "ts": _dt(r["ts_ms"])} for r in message_rows]
-                    conn.execute(self._insert(messages).on_conflict_do_nothing(), rows)
+                    self._messages.run(conn, [{**r, "ts": _dt(r["ts_ms"])} for r in message_rows])
                 if new_flags:
-                    conn.execute(self._insert(flags).on_conflict_do_nothing(),
-                                 [_flag_row(f) for f in new_flags])
+                    self._flags.run(conn, [_flag_row(f) for f in new_flags])
                 for t in transitions:
                     conn.execute(_transition_stmt(t))
         except OperationalError as exc:
