@@ -11,6 +11,7 @@ primary key are skipped (``ON CONFLICT DO NOTHING``) as before.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -49,7 +50,11 @@ class BulkInsert:
 
     def __init__(self, table: Table, dialect: str) -> None:
         self.columns = [c.name for c in table.columns]
-        self.convert = [_converter(c.type, dialect) for c in table.columns]
+        # Only the columns whose values need converting are touched row by row.
+        self.convert = [(i, f) for i, c in enumerate(table.columns)
+                        if (f := _converter(c.type, dialect)) is not _same]
+        self._get = operator.itemgetter(*self.columns)
+        self._all = frozenset(self.columns)
         mark = "?" if dialect == "sqlite" else "%s"
         names = ", ".join(self.columns)
         self.sql = (f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([mark] * len(self.columns))}) "
@@ -61,8 +66,14 @@ class BulkInsert:
         """Rows as dicts; a column left out is NULL, as in SQLAlchemy's insert."""
         if rows and not self.required <= rows[0].keys():
             raise ValueError(f"rows lack {sorted(self.required - rows[0].keys())}")
-        values = [tuple(f(row.get(name)) for name, f in zip(self.columns, self.convert, strict=True))
-                  for row in rows]
+        values = []
+        complete = bool(rows) and self._all <= rows[0].keys()
+        for row in rows:
+            # A row without some nullable columns (a new flag has no verdict yet): NULL.
+            got = list(self._get(row)) if complete else [row.get(name) for name in self.columns]
+            for i, f in self.convert:
+                got[i] = f(got[i])
+            values.append(tuple(got))
         cursor = conn.connection.cursor()
         try:
             cursor.executemany(self.sql, values)
