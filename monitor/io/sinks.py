@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import sys
 from typing import Any, Protocol, TextIO
+
+import orjson
 
 from monitor.io.dead_letters import dead_letter_json
 from monitor.io.store import Store
@@ -32,6 +35,23 @@ class Sink(Protocol):
 _LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
+_EXPONENT_OR_TINY = re.compile(rb"\de|0\.0000")
+
+
+def json_line(obj: dict[str, Any]) -> str:
+    """``json.dumps(obj, ensure_ascii=False, separators=(",", ":"))``, line breaks escaped —
+    by orjson, several times faster and byte for byte the same (property-tested), except
+    for floats Python writes with an exponent (``6.1e-05``, ``7e-07``, ``1e+16``), which
+    orjson writes otherwise: then by json."""
+    data = orjson.dumps(obj)
+    if _EXPONENT_OR_TINY.search(data):  # maybe such a float (or a text like it): json decides
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS)
+    text = data.decode()
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        text = text.translate(_LINE_BREAKS)
+    return text
+
+
 class _JsonLines:
     """JSON Lines to a file (appended) or stdout (``-``), fsynced on flush."""
 
@@ -43,8 +63,7 @@ class _JsonLines:
         self._sync = self._out is not sys.stdout and stat.S_ISREG(os.fstat(self._out.fileno()).st_mode)
 
     def _line(self, obj: dict[str, Any]) -> None:
-        self._out.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-                        .translate(_LINE_BREAKS) + "\n")
+        self._out.write(json_line(obj) + "\n")
 
     def flush(self) -> None:
         self._out.flush()
