@@ -14,6 +14,7 @@ from fuzzing import records
 from helpers import run_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_kafka import stop  # at import: importing a test module inside @given trips a health check
 
 from monitor.records.errors import InvalidMessage
 from monitor.records.events import RawRecord
@@ -67,7 +68,6 @@ def test_kafka_commits_past_every_record(values: list[bytes | None], tmp_path: P
 
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     from kafka_helpers import Broker, start_monitor
-    from test_kafka import stop
 
     broker = Broker()
     topic, group = f"fuzz-{uuid.uuid4().hex[:6]}", "g-fuzz"
