@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from conftest import free_port
-from ingest_payloads import SECRETS, WECOM_AES_KEY
+from ingest_payloads import SECRETS, WECOM_AES_KEY, WECOM_ARGS
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -29,16 +29,6 @@ from test_ingest import IngestServer, lines
 from monitor.ingest.wecom_crypto import WecomCrypto
 
 CRYPTO = WecomCrypto(SECRETS["wecom_token"], WECOM_AES_KEY, SECRETS["wecom_corp_id"])
-WECOM_ARGS = [
-    "--wecom-token",
-    "env:WC_TOKEN",
-    "--wecom-aes-key",
-    "env:WC_AES",
-    "--wecom-corp-secret",
-    "env:WC_SECRET",
-    "--wecom-corp-id",
-    SECRETS["wecom_corp_id"],
-]
 MESSAGES = [
     {
         "msgid": f"msg{i}",
