@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,11 @@ def test_the_floor_uses_the_console(browser, tmp_path: Path, sample_path: Path) 
         page.click("#take")
         page.wait_for_selector("p.notice")
         assert "已接手" in page.inner_text("p.notice") and "王组长 已接手" in page.inner_text("dl.lifecycle")
+        # When it was said and done, on the floor's clock (Asia/Shanghai, UTC+8).
+        said = datetime.fromtimestamp((T0 + 7200_000) / 1000, UTC) + timedelta(hours=8)
+        assert said.strftime("%m-%d %H:%M:%S") in page.inner_text("li.trigger time")
+        assert re.fullmatch(r"\d\d-\d\d \d\d:\d\d:\d\d 王组长 · 接手 · 已接手 web",
+                            page.inner_text("ul.audit li").strip())
         page.screenshot(path=str(shots / "flag.png"), full_page=True)
 
         # Another flag: a false alarm, with its reason.

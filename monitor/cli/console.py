@@ -6,6 +6,7 @@ import argparse
 import getpass
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.cli.common import read_secret, store_arg
 from monitor.config import default_store
@@ -52,11 +53,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     if args.trusted_proxy_header and not args.trusted_proxy:
         raise UsageError("--trusted-proxy-header needs --trusted-proxy ADDRESS (the proxy's own address)")
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(f"unknown time zone {args.timezone!r}") from None
     secret = (read_secret(args.session_secret, "--session-secret") if args.session_secret
               else secrets.token_urlsafe(32))
     settings = ConsoleSettings(
         store_url=store_arg(args.store) or default_store(), users_file=args.users, session_secret=secret,
         host=args.host, port=args.port, secure_cookies=args.secure_cookies, playbook_path=args.playbook,
+        timezone=args.timezone,
         proxy=ProxyAuth(args.trusted_proxy_header, frozenset(args.trusted_proxy))
         if args.trusted_proxy_header else None)
     app = create_app(settings)

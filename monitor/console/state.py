@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
@@ -12,7 +13,7 @@ from monitor.console.auth import Auth, LoginThrottle, ProxyAuth
 from monitor.console.live import Changes
 from monitor.console.metrics import ConsoleMetrics
 from monitor.console.users import UsersFile
-from monitor.console.views import labels
+from monitor.console.views import clock, labels
 from monitor.io.store import Store
 from monitor.io.store.actions import FlagActions
 from monitor.io.store.queries import Reader
@@ -33,6 +34,7 @@ class ConsoleSettings:
     poll_interval_s: float = 0.5
     max_body_bytes: int = 64 * 1024
     playbook_path: str | None = None  # the monitor's playbook: thresholds for the review order
+    timezone: str = "Asia/Shanghai"  # the floor's clock, for the times a page shows
 
 
 @dataclass(slots=True)
@@ -54,6 +56,8 @@ def build_state(settings: ConsoleSettings) -> ConsoleState:
     reader = Reader(store)
     templates = Jinja2Templates(directory=str(resources.files("monitor") / "console" / "templates"))
     templates.env.globals.update(labels())
+    zone = ZoneInfo(settings.timezone)
+    templates.env.filters["clock"] = lambda ts_ms: clock(ts_ms, zone)
     return ConsoleState(settings, store, reader, FlagActions(store),
                         Auth(UsersFile(settings.users_file), settings.proxy), LoginThrottle(),
                         Changes(reader, settings.poll_interval_s), ConsoleMetrics(reader), templates,

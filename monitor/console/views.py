@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from monitor.records.flags import FALSE_ALARM_LABELS as VERDICT_REASONS_ZH
 from monitor.records.flags import KIND_LABELS, SEVERITY_LABELS
@@ -51,6 +53,13 @@ def waited(ts_ms: int, now_ms: int | None = None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600} 小时 {seconds % 3600 // 60} 分钟"
     return f"{seconds // 86400} 天"
+
+
+def clock(ts_ms: int | None, zone: ZoneInfo) -> str:
+    """A moment as the floor reads it: month-day and time in the floor's time zone."""
+    if ts_ms is None:
+        return ""
+    return datetime.fromtimestamp(ts_ms / 1000, UTC).astimezone(zone).strftime("%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True, slots=True)

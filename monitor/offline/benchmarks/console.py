@@ -49,7 +49,9 @@ def flags(n: int, start: int = 0, now: bool = False) -> list[Flag]:
 
 
 def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else values[0] * 1000
+    if len(values) == 1:
+        return values[0] * 1000
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
 def timed(client: httpx.Client, path: str, n: int) -> list[float]:

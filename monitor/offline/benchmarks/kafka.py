@@ -188,7 +188,7 @@ def scale_out(bootstrap: str, topic: str, lines: list[bytes], instances: int, tm
 
 
 def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] * 1000
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1] * 1000
 
 
 def main() -> None:
