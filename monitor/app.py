@@ -42,8 +42,14 @@ def build_pipeline(processing: ProcessingConfig, models: ModelBundle | None = No
                                   reply_threshold=book.settings.reply_expected),
         playbook=Playbook(book.settings, risk, book.channels, book.queues),
         risk=risk,
-        limits=Limits(ParseLimits(processing.max_text_chars), processing.max_skew_s * 1000),
+        limits=Limits(parse_limits(processing), processing.max_skew_s * 1000),
     )
+
+
+def parse_limits(processing: ProcessingConfig) -> ParseLimits:
+    if processing.id_key is None:
+        return ParseLimits(processing.max_text_chars)
+    return ParseLimits(processing.max_text_chars, processing.id_key)
 
 
 def _cascade(models: ModelBundle, book: PlaybookFile) -> Cascade | None:

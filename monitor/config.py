@@ -58,6 +58,7 @@ class ProcessingConfig:
     conversation_ttl_s: int = 24 * 3600
     max_text_chars: int = 16_384  # longer texts are cut there and marked ``truncated``
     max_skew_s: int = 7 * 24 * 3600  # events further from stream time are dead letters
+    id_key: bytes | None = field(default=None, repr=False)  # pseudonyms of ids with personal data
 
 
 @dataclass(frozen=True, slots=True)

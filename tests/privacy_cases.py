@@ -182,3 +182,21 @@ CASES: list[Case] = [
     Case("温度设成26度", None, "26度"),
     Case("100元的券用不了", None, "100元"),
 ]
+
+# Identifiers that helpdesks and phone systems build from personal data: used as the
+# conversation id, the message id and the agent id (an agent's own phone or e-mail), each
+# must reach no output (PLAYBOOK §5); the secret is what must not appear.
+ID_CASES: list[tuple[str, str]] = [
+    *((m, m) for m in MOBILES[:4]),
+    (f"tel:{MOBILES[4]}", MOBILES[4]),
+    (f"call-{MOBILES[5][:3]}-{MOBILES[5][3:7]}-{MOBILES[5][7:]}", MOBILES[5][3:7] + "-" + MOBILES[5][7:]),
+    (f"tel{MOBILES[6]}", MOBILES[6]),
+    (f"客户{MOBILES[7]}", MOBILES[7]),
+    (f"+86{MOBILES[0]}", MOBILES[0]),
+    ("zhang.san@example.com", "zhang.san"),
+    ("wx:li_si_1990@163.com", "li_si_1990"),
+    (f"idcard-{ID_A}", ID_A),
+    (f"card:{CARD_16}", CARD_16),
+]
+# Random ids that only look as if they held a number stay as they are.
+ID_KEPT = ["88c9c15919666414-1", "c00e15919666414a9", "wecom:wmAbc123", "zendesk:12345"]

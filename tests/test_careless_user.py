@@ -134,6 +134,31 @@ def test_epoch_seconds_are_named_as_such(tmp_path: Path) -> None:
     assert row["reason"] == "timestamp_out_of_range" and "epoch seconds" in row["detail"]
 
 
+def test_id_key_sets_the_pseudonyms_of_ids_with_personal_data(tmp_path: Path) -> None:
+    events = tmp_path / "in.jsonl"
+    events.write_text(json.dumps({"conversation_id": "tel:13800138000", "message_id": "m1",
+                                  "ts": "2026-11-16T09:00:00+08:00", "role": "customer",
+                                  "text": "叫你们经理来，我要去12315投诉"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+
+    def conversation(*extra: str, env: dict[str, str] | None = None) -> str:
+        out = subprocess.run([*CMD, "run", "--input", str(events), "--store", "none", "--quiet",
+                              *extra], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, **(env or {})})
+        assert out.returncode == 0, out.stderr
+        ids = {json.loads(line)["conversation_id"] for line in out.stdout.splitlines()}
+        assert len(ids) == 1 and "13800138000" not in out.stdout
+        return ids.pop()
+
+    built_in = conversation()
+    keyed = conversation("--id-key", "env:FLOOR_ID_KEY", env={"FLOOR_ID_KEY": "s3cret"})
+    assert built_in.startswith("tel:[手机号]~") and keyed.startswith("tel:[手机号]~")
+    assert keyed != built_in
+    assert keyed == conversation("--id-key", "env:FLOOR_ID_KEY", env={"FLOOR_ID_KEY": "s3cret"})
+    missing = cli("run", "--input", str(events), "--store", "none", "--id-key", "env:NO_SUCH_KEY")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "NO_SUCH_KEY" in missing.stderr
+
+
 def test_a_version_1_store_is_migrated(tmp_path: Path, store_url: str) -> None:
     """A store written by the previous version (schema 1, no ``truncated`` column) opens,
     is migrated in place, keeps its rows, and takes new ones."""

@@ -9,12 +9,13 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from console_helpers import ConsoleServer, login, make_users, page_csrf, token
 from helpers import T0, run_file, shipped_models
-from privacy_cases import CASES
+from privacy_cases import CASES, ID_CASES
 
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>气死了！！！"
 
@@ -28,6 +29,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ConsoleS
     for i, case in enumerate(CASES):
         lines.append({"conversation_id": f"p{i}", "message_id": "m1", "ts": T0 + i, "role": "customer",
                       "text": f"叫你们经理来，气死了！！！{case.text}", "queue": "物流" if i % 2 else "售后"})
+    for i, (ident, _) in enumerate(ID_CASES):  # personal data in the ids, and a "/" in one
+        lines.append({"conversation_id": ident, "message_id": f"{ident}/m{i}", "ts": T0 + i,
+                      "role": "customer", "text": "叫你们经理来，气死了！！！", "queue": "售后"})
     events.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
     store = str(tmp / "store.db")
     run_file(events, shipped_models(), flags_out=None, store_url=store)
@@ -146,13 +150,33 @@ def test_no_personal_data_in_any_page_or_answer(console) -> None:  # type: ignor
             lead.get("/review").text, lead.get("/api/review?limit=1000").text,
             json.dumps(flags, ensure_ascii=False)]
     for f in flags:
-        if f["conversation_id"].startswith("p"):
+        if f["conversation_id"].startswith("p") or "~" in f["conversation_id"]:
             seen.append(lead.get(f"/flags/{f['flag_id']}").text)
             seen.append(lead.get(f"/api/flags/{f['flag_id']}").text)
     text = "\n".join(seen)
     leaks = [c.secret for c in CASES if c.secret and c.secret in text]
+    leaks += [secret for _, secret in ID_CASES if secret in text]
     assert not leaks
     assert len({f["conversation_id"] for f in flags}) > 100  # the pages did show the cases
+
+
+def test_a_missed_report_on_a_pseudonymised_message_id(console) -> None:  # type: ignore[no-untyped-def]
+    server, _ = console
+    lead = login(server.url, "王组长")
+    flag = next(f for f in lead.get("/api/flags?limit=1000").json()["flags"]
+                if f["conversation_id"].startswith("tel:[手机号]~"))
+    page = lead.get(f"/flags/{flag['flag_id']}").text
+    csrf = page_csrf(lead)
+    action = f'/messages/{quote(flag["message_id"])}/missed'
+    assert f'action="{action}"' in page  # the page's form, as the browser posts it
+    answer = lead.post(action, data={"csrf_token": csrf, "conversation_id":
+                                     flag["conversation_id"], "kind": "urgent",
+                                     "return_to": f"/flags/{flag['flag_id']}"})
+    assert answer.status_code == 303, answer.text
+    again = lead.post(f"/api/messages/{quote(flag['message_id'], safe='')}/missed",
+                      headers={"X-CSRF-Token": csrf},
+                      json={"conversation_id": flag["conversation_id"], "kind": "urgent"})
+    assert again.status_code == 200 and again.json()["outcome"] == "unchanged", again.text
 
 
 def test_health_needs_no_login_and_tells_nothing(console) -> None:  # type: ignore[no-untyped-def]

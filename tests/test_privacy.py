@@ -105,3 +105,35 @@ def test_masking_is_linear_on_hostile_input() -> None:
     slow = {k: round(v / plain, 1) for k, v in times.items() if v > 15 * plain}
     assert not slow, f"hostile inputs over 15x plain text ({plain * 1000:.0f} ms): {slow}"
     assert excerpt_s < 10 * plain  # 5 MB of text, but only its first 400 characters masked
+
+
+@pytest.mark.parametrize(("ident", "shown"), [
+    ("13800138000", "[手机号]~"),
+    ("tel:13800138000", "tel:[手机号]~"),
+    ("tel13800138000", "tel[手机号]~"),  # after letters alone: still a phone number
+    ("zhang.san@example.com", "[邮箱]~"),
+    ("客户13800138000", "客户[手机号]~"),
+])
+def test_an_identifier_with_personal_data_becomes_a_keyed_pseudonym(ident: str, shown: str) -> None:
+    from monitor.privacy.pseudonym import pseudonym
+
+    out = pseudonym(ident)
+    assert out.startswith(shown) and len(out) == len(shown) + 16
+    assert pseudonym(ident) == out  # the same on every instance: flag ids stay deterministic
+    assert pseudonym(ident, b"the floor's own key") != out  # and keyed
+    assert pseudonym(ident + "1") != out  # different ids stay different
+
+
+@pytest.mark.parametrize("ident", ["c001-m5", "a01", "88c9c15919666414-1", "wecom:wmAbc123",
+                                   "zendesk:12345", "JD20261116123456789", "订单13800"])
+def test_ordinary_and_random_ids_are_left_alone(ident: str) -> None:
+    from monitor.privacy.pseudonym import pseudonym
+
+    assert pseudonym(ident) == ident
+
+
+def test_a_pseudonym_fits_the_id_limit() -> None:
+    from monitor.privacy.pseudonym import pseudonym
+
+    out = pseudonym("x" * 110 + " 13800138000")
+    assert len(out) == 128 and "13800138000" not in out

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import Alertmanager, Webhook
 from helpers import T0, shipped_models
-from privacy_cases import CASES
+from privacy_cases import CASES, ID_CASES, ID_KEPT
 from prometheus_client import CollectorRegistry, generate_latest
 
 from monitor import report
@@ -35,6 +35,14 @@ def stream(path: Path) -> None:
         lines.append({"conversation_id": f"c{i}", "message_id": "m2", "ts": T0 + i * 1000 + 500,
                       "role": "agent", "text": f"您说的是{case.text}吗？非常抱歉"})
         lines.append({"conversation_id": f"d{i}", "message_id": "m1", "ts": T0, "text": text})
+    for i, ident in enumerate([ident for ident, _ in ID_CASES] + ID_KEPT):
+        # Personal data in the identifiers: as conversation, message and agent id.
+        lines.append({"conversation_id": ident, "message_id": f"id{i}", "ts": T0 + i * 1000,
+                      "role": "customer", "text": "叫你们经理来，气死了！！！"})
+        lines.append({"conversation_id": ident, "message_id": ident, "ts": T0 + i * 1000 + 500,
+                      "role": "agent", "agent_id": ident, "text": "您好"})
+        lines.append({"conversation_id": ident, "message_id": f"{ident}-bad", "ts": "never",
+                      "role": "customer", "text": "x"})
     with path.open("w", encoding="utf-8") as fh:
         for obj in lines:
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
@@ -87,7 +95,18 @@ def test_the_table_is_large_and_every_output_was_produced(outputs: dict[str, str
     for name, text in outputs.items():
         assert text, name
     assert outputs["alerts"].count("SupportEscalation") >= len(CASES)
-    assert outputs["dead letters"].count("\n") == 2 * len(CASES)
+    assert outputs["dead letters"].count("\n") == 2 * len(CASES) + len(ID_CASES) + len(ID_KEPT)
+
+
+@pytest.mark.parametrize(("ident", "secret"), ID_CASES, ids=[i for i, _ in ID_CASES])
+def test_no_personal_data_from_identifiers(ident: str, secret: str, outputs: dict[str, str]) -> None:
+    leaked = [name for name, text in outputs.items() if secret in text]
+    assert not leaked, f"{secret!r} of the id {ident!r} reached {leaked}"
+
+
+@pytest.mark.parametrize("ident", ID_KEPT)
+def test_random_ids_stay_as_they_are(ident: str, outputs: dict[str, str]) -> None:
+    assert f'"conversation_id":"{ident}"' in outputs["flags"].replace(": ", ":")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.secret], ids=lambda c: c.text[:24])

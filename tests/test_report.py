@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from helpers import run_file, shipped_models
 
+from monitor.privacy.pseudonym import pseudonym
 from monitor.records.events import format_ts
 from monitor.steps.playbook.file import builtin
 
@@ -53,7 +54,8 @@ def build(sample_path: Path, tmp: Path) -> tuple[Path, list[dict[str, Any]]]:
     path = tmp / "two-weeks.jsonl"
     path.write_text("\n".join(json.dumps({**e, "ts": format_ts(e["ts"])}, ensure_ascii=False)
                               for e in sorted(events, key=lambda e: e["ts"])) + "\n", encoding="utf-8")
-    return path, events
+    # The events as the monitor keeps them: an id holding a phone number is a pseudonym.
+    return path, [{**e, "conversation_id": pseudonym(e["conversation_id"])} for e in events]
 
 
 @pytest.fixture

@@ -111,6 +111,10 @@ def _run(sub: argparse._SubParsersAction[Parser]) -> None:
     tune.add_argument("--max-skew", type=positive_int, default=7 * 24 * 3600, metavar="SECONDS",
                       help="events further than this from the stream's time go to the dead letters "
                            "as timestamp_out_of_range (default 604800, 7 days)")
+    tune.add_argument("--id-key", metavar="env:NAME|file:PATH",
+                      help="key of the pseudonyms that replace ids holding personal data (a phone "
+                           "number as conversation id); the same on every instance (default: a "
+                           "built-in key, see README)")
     tune.add_argument("--playbook", metavar="FILE", help=PLAYBOOK_HELP)
     tune.add_argument("--models-dir", metavar="DIR", help=MODELS_HELP)
     tune.add_argument("--encoder", action="store_true",
@@ -307,6 +311,8 @@ def _console(sub: argparse._SubParsersAction[Parser]) -> None:
     console.add_argument("--access-log", action="store_true", help="log every request (off: no ids in logs)")
     console.add_argument("--playbook", metavar="FILE",
                          help="the monitor's playbook: its thresholds order the review list")
+    console.add_argument("--timezone", default="Asia/Shanghai", metavar="TZ",
+                         help="the floor's time zone for the times pages show (default Asia/Shanghai)")
     actions = console.add_subparsers(dest="console_action", parser_class=Parser)
     add = actions.add_parser("add-user", help="add a user or set a user's password and role")
     add.add_argument("name", metavar="NAME")

@@ -10,7 +10,7 @@ from dataclasses import replace
 from rich.console import Console
 
 from monitor import app
-from monitor.cli.common import store_arg
+from monitor.cli.common import read_secret, store_arg
 from monitor.cli.terminal import ConsoleFlags, print_summary, progress_bar
 from monitor.config import OutputConfig, ProcessingConfig, RunConfig, SourceConfig
 from monitor.io.kafka_source import KafkaSettings
@@ -42,7 +42,9 @@ def main(args: argparse.Namespace) -> int:
             dead_letter_raw=args.dead_letter_raw, overwrite=args.overwrite),
         processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
                                     conversation_ttl_s=args.conversation_ttl,
-                                    max_text_chars=args.max_text, max_skew_s=args.max_skew),
+                                    max_text_chars=args.max_text, max_skew_s=args.max_skew,
+                                    id_key=read_secret(args.id_key, "--id-key").encode("utf-8")
+                                    if args.id_key else None),
         models=with_encoder(load_models(args.models_dir), args.models_dir, args.encoder),
         alerts=_alerts(args),
     )

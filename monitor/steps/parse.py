@@ -10,13 +10,14 @@ next step's job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import orjson
 
 from monitor.privacy import mask
+from monitor.privacy.pseudonym import BUILT_IN_KEY, pseudonym
 from monitor.records.errors import InvalidMessage
 from monitor.records.events import ROLES, Event, RawRecord, Role
 
@@ -60,9 +61,11 @@ T = TypeVar("T")
 @dataclass(frozen=True, slots=True)
 class ParseLimits:
     """``max_text_chars``: longer texts are cut there, marked ``truncated`` and counted
-    (a 5 MB message would otherwise be scored, kept and stored whole)."""
+    (a 5 MB message would otherwise be scored, kept and stored whole). ``id_key``: the
+    key of the pseudonyms that replace identifiers holding personal data."""
 
     max_text_chars: int = 16_384
+    id_key: bytes = field(default=BUILT_IN_KEY, repr=False)
 
 
 def parse_record(record: RawRecord, limits: ParseLimits = ParseLimits()) -> Event:
@@ -90,9 +93,11 @@ def parse_record(record: RawRecord, limits: ParseLimits = ParseLimits()) -> Even
 
 
 def _event_from(obj: dict[str, Any], record: RawRecord, limits: ParseLimits) -> Event:
-    conversation_id = _id(obj, "conversation_id")
+    # Identifiers holding personal data (a phone number as conversation id) are replaced
+    # by a keyed pseudonym before anything else sees them, dead letters included.
+    conversation_id = pseudonym(_id(obj, "conversation_id"), limits.id_key)
     try:
-        message_id = _id(obj, "message_id")
+        message_id = pseudonym(_id(obj, "message_id"), limits.id_key)
         ts_ms = _timestamp(obj)
         role = _required(obj, "role", str)
         if role not in ROLES:
@@ -103,6 +108,8 @@ def _event_from(obj: dict[str, Any], record: RawRecord, limits: ParseLimits) -> 
             raise InvalidMessage("empty_text", f"a {role} message must have text")
         channel = (_optional(obj, "channel", MAX_CHANNEL_LEN) or "chat").strip().lower() or "chat"
         agent_id = _optional(obj, "agent_id", MAX_ID_LEN)
+        if agent_id is not None:
+            agent_id = pseudonym(agent_id, limits.id_key)
         customer_id = _optional(obj, "customer_id", MAX_ID_LEN)
         # A queue names a team, but producers have put phone numbers in it: it reaches
         # flags, the store and reports, so it is masked like text (PLAYBOOK §5).
