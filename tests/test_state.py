@@ -56,3 +56,35 @@ def test_idle_conversations_expire_in_event_time() -> None:
     assert [g.conversation_id for g in gone] == ["old"]
     assert states.get("old") is None and states.get("recent") is not None
     assert len(states) == 1 and states.expired == 1
+
+
+def test_a_long_conversation_still_knows_its_duplicates_and_stays_linear() -> None:
+    """Past SEEN_SCAN messages the seen ids become a set: every duplicate is still found,
+    and a conversation of many messages costs what many conversations do (a scan per
+    message made 60,000 messages of one conversation take 53 s). A hang guard, relative
+    to the same work spread over conversations in this process."""
+    import time
+
+    from monitor.steps.state import SEEN_SCAN
+
+    n = 20_000
+    assert n > 10 * SEEN_SCAN
+
+    def feed(conversations: int) -> tuple[float, int]:
+        states = ConversationStates(ttl_ms=10**12, calm_threshold=0.25)
+        started, duplicates = time.perf_counter(), 0
+        for i in range(n):
+            cid = f"c{i % conversations}"
+            for mid in (f"m{i}", f"m{i // 2}"):  # every other message a redelivery
+                e = Event(cid, mid, 1_000_000 + i, "customer", "x")
+                if states.is_duplicate(e):
+                    duplicates += 1
+                else:
+                    states.update(e, CALM)
+        return time.perf_counter() - started, duplicates
+
+    spread, expected = feed(n // 10)
+    one, duplicates = feed(1)
+    assert duplicates == n  # m{i//2} is always seen already (as m{i//2} itself, or just now)
+    assert expected < duplicates  # spread over conversations, some m{i//2} live elsewhere
+    assert one < 5 * spread + 0.5, (one, spread)

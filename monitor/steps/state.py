@@ -19,6 +19,9 @@ from monitor.records.scores import MessageScores
 
 # How fast the EWMA forgets: each new customer message has this weight.
 EWMA_ALPHA = 0.5
+# Below this many messages a conversation's seen ids are scanned (small, and cache-friendly);
+# above, kept in a set (ConversationState.seen_ids).
+SEEN_SCAN = 256
 
 
 class ConversationStates:
@@ -52,7 +55,13 @@ class ConversationStates:
             self._by_id[event.conversation_id] = state
         else:
             self._by_id.move_to_end(event.conversation_id)
-        state.seen_ids.append(hash(event.message_id))
+        seen = state.seen_ids
+        if isinstance(seen, set):
+            seen.add(hash(event.message_id))
+        elif len(seen) < SEEN_SCAN:
+            seen.append(hash(event.message_id))
+        else:
+            state.seen_ids = {*seen, hash(event.message_id)}
         state.last_ts_ms = max(state.last_ts_ms, event.ts_ms)
         if event.ts_ms > self.watermark_ms:  # the pipeline advances first; kept for direct use
             self.watermark_ms = event.ts_ms
