@@ -159,6 +159,16 @@ def test_id_key_sets_the_pseudonyms_of_ids_with_personal_data(tmp_path: Path) ->
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "NO_SUCH_KEY" in missing.stderr
 
 
+def test_a_store_password_never_reaches_the_error(tmp_path: Path, sample_path: Path) -> None:
+    for url in ("postgresql://monitor:S3cretPw@127.0.0.1:1/floor",  # nothing listens on port 1
+                "postgresql+nosuchdriver://monitor:S3cretPw@127.0.0.1/floor", "postgresql://monitor:S3cretPw@[::1"):
+        for args in (["run", "--input", str(sample_path), "--quiet"], ["flags", "list"]):
+            out = subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=120,
+                                 env={**os.environ, "SUPPORT_MONITOR_STORE": url})
+            assert out.returncode == 2 and out.stderr.count("\n") <= 2, out.stderr
+            assert "S3cretPw" not in out.stderr + out.stdout and "store" in out.stderr
+
+
 def test_a_version_1_store_is_migrated(tmp_path: Path, store_url: str) -> None:
     """A store written by the previous version (schema 1, no ``truncated`` column) opens,
     is migrated in place, keeps its rows, and takes new ones."""

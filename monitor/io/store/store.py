@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, case, create_engine, event, select, update
+from sqlalchemy import Engine, case, create_engine, event, make_url, select, update
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from monitor.io.store.bulk import BulkInsert
@@ -28,6 +28,24 @@ def store_url(value: str) -> str:
             return "postgresql+psycopg://" + value[len("postgresql://"):]
         return value
     return f"sqlite:///{value}"
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be printed or logged: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # unparseable: it could hold anything
+        return "(the store URL given)"
+
+
+def _redacted(text: str, url: str) -> str:
+    """An error's text without the URL's password (drivers quote the URL they were given)."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        return text.replace(url, shown_url(url))
+    text = text.replace(url, shown_url(url))
+    return text.replace(str(password), "***") if password else text
 
 
 def _dt(ts_ms: int) -> datetime:
@@ -46,7 +64,7 @@ class Store:
         try:
             self.engine: Engine = create_engine(self.url, future=True)
         except Exception as exc:  # bad URL or missing driver: a usage error, not a crash
-            raise UsageError(f"cannot use store {url!r}: {exc}") from None
+            raise UsageError(f"cannot use store {shown_url(url)!r}: {_redacted(str(exc), url)}") from None
         if self.engine.dialect.name == "sqlite":
             path = self.engine.url.database
             if not create and path not in (None, "", ":memory:") and not os.path.exists(path):
@@ -59,7 +77,8 @@ class Store:
             self.migrated_from = create_or_upgrade(self.engine)
         except DatabaseError as exc:  # OperationalError, or "file is not a database"
             self.engine.dispose()
-            raise UsageError(f"cannot open store {url!r}: {str(exc.orig).strip()}") from None
+            raise UsageError(f"cannot open store {shown_url(self.url)!r}: "
+                             f"{_redacted(str(exc.orig).strip(), self.url)}") from None
 
     def write(self, message_rows: Sequence[dict[str, Any]], new_flags: Sequence[Flag],
               transitions: Sequence[Transition]) -> None:
