@@ -128,6 +128,28 @@ def test_a_supervisor_sees_only_their_queues(console) -> None:  # type: ignore[n
     assert other["excerpt"] not in li.get("/review").text or other["excerpt"] == own["excerpt"]
 
 
+def test_a_supervisor_reports_missed_cases_only_in_their_queues(console) -> None:  # type: ignore[no-untyped-def]
+    server, users = console
+    other, own = a_flag(server, users, "物流"), a_flag(server, users, "售后")
+    li = login(server.url, "李主管")  # supervisor of 售后 only
+    csrf = page_csrf(li)
+
+    def report(flag: dict) -> httpx.Response:  # type: ignore[type-arg]
+        return li.post(f"/api/messages/{quote(flag['message_id'], safe='')}/missed",
+                       headers={"X-CSRF-Token": csrf},
+                       json={"conversation_id": flag["conversation_id"], "kind": "urgent"})
+
+    refused = report(other)
+    assert refused.status_code == 404 and "no message" in refused.json()["error"]
+    assert report(own).status_code == 200
+    form = li.post(f"/messages/{quote(other['message_id'])}/missed", data={
+        "csrf_token": csrf, "conversation_id": other["conversation_id"], "kind": "urgent"})
+    assert form.status_code == 303 and "%E6%9C%AA%E8%83%BD" in form.headers["location"]  # 未能完成
+    lead = login(server.url, "王组长")
+    shown = lead.get(f"/api/flags/{other['flag_id']}").json()
+    assert not [m for m in shown.get("missed", []) if m.get("reported_by") == "李主管"]
+
+
 def test_what_a_customer_wrote_is_text_not_markup(console) -> None:  # type: ignore[no-untyped-def]
     server, _ = console
     lead = login(server.url, "王组长")

@@ -153,7 +153,8 @@ async def missed(request: Request) -> Response:
     try:
         outcome = await anyio.to_thread.run_sync(
             state.actions.missed, conversation, request.path_params["message_id"], kind,
-            identity.user.name, client(request, "api"), body.get("note"))
+            identity.user.name, client(request, "api"), body.get("note"),
+            identity.user.allowed_queues)
     except ActionRefused as exc:
         return answer(exc)
     state.metrics.actions.labels("missed", outcome.outcome).inc()

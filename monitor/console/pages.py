@@ -137,7 +137,7 @@ async def missed(request: Request) -> Response:
         outcome = await anyio.to_thread.run_sync(
             state.actions.missed, str(form.get("conversation_id", "")), request.path_params["message_id"],
             str(form.get("kind", "")), identity.user.name, client(request, "web"),
-            str(form.get("note", "")) or None)
+            str(form.get("note", "")) or None, identity.user.allowed_queues)
         state.metrics.actions.labels("missed", outcome.outcome).inc()
         notice = outcome.message
     except ActionRefused as exc:

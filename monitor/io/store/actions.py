@@ -10,7 +10,7 @@ same action again changes nothing and says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,14 +105,16 @@ class FlagActions:
                                                        "reason": reason, "note": note})
 
     def missed(self, conversation_id: str, message_id: str, kind: str, by: str, client: str,
-               note: str | None = None) -> Outcome:
+               note: str | None = None, allowed_queues: Sequence[str] | None = None) -> Outcome:
+        """``allowed_queues``: the queues the reporter may see (None: every queue); a
+        message of another queue is answered as if it did not exist."""
         note = _note(note)
 
         def act(conn: Connection) -> Outcome:
-            message = conn.execute(select(messages.c.role).where(
+            message = conn.execute(select(messages.c.role, messages.c.queue).where(
                 messages.c.conversation_id == conversation_id,
                 messages.c.message_id == message_id)).first()
-            if message is None:
+            if message is None or (allowed_queues is not None and message.queue not in allowed_queues):
                 raise UnknownFlag(f"no message {message_id!r} in conversation {conversation_id!r}")
             if kind not in KINDS:
                 raise ActionRefused(f"kind must be one of {', '.join(KINDS)}")
