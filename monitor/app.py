@@ -77,9 +77,11 @@ def build_sinks(outputs: OutputConfig, extra: list[Sink] | None = None) -> list[
     return sinks + (extra or [])
 
 
-def start_endpoints(port: int, metrics: Metrics, health: Health) -> Endpoints:
+def start_endpoints(outputs: OutputConfig, metrics: Metrics, health: Health) -> Endpoints:
+    port = outputs.metrics_port or 0
     try:
-        return Endpoints(metrics.registry, health, port).start()
+        return Endpoints(metrics.registry, health, port, outputs.metrics_host,
+                         outputs.metrics_token).start()
     except OSError as exc:
         raise UsageError(f"cannot serve metrics on port {port}: {exc.strerror}") from None
 
@@ -125,7 +127,7 @@ def run(config: RunConfig, extra_sinks: list[Sink] | None = None,
                              processing.playbook.source, processing.playbook.sha256,
                              models.risk.name if models.risk else "rules-v1")
             if outputs.metrics_port is not None:
-                closers.append(start_endpoints(outputs.metrics_port, metrics, health).close)
+                closers.append(start_endpoints(outputs, metrics, health).close)
         sinks = build_sinks(outputs, extra_sinks)
         if kafka is not None and (outputs.flags_topic or outputs.dead_letter_topic):
             producer = make_producer(kafka.client_options())

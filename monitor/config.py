@@ -46,6 +46,8 @@ class OutputConfig:
     flags_topic: str | None = None  # on the source's Kafka cluster
     dead_letter_topic: str | None = None
     metrics_port: int | None = None  # serve /metrics, /healthz, /readyz here when set
+    metrics_host: str = "127.0.0.1"  # 0.0.0.0 in a container, for the scraper
+    metrics_token: str | None = field(default=None, repr=False)  # bearer token for /metrics
     dead_letter_raw: bool = False  # keep the raw record verbatim instead of masked
     overwrite: bool = False  # truncate the output files instead of appending
 

@@ -114,8 +114,9 @@ class Prometheus:
     """A real Prometheus server scraping the given targets every second."""
 
     def __init__(self, targets: list[str], rules: list[Path] | None = None,
-                 console: tuple[str, str] | None = None) -> None:
-        """``console``: (target, bearer token) of a supervisors' console to scrape too."""
+                 console: tuple[str, str] | None = None, token: str | None = None) -> None:
+        """``console``: (target, bearer token) of a supervisors' console to scrape too;
+        ``token``: the bearer token the monitor's targets ask for."""
         binary = shutil.which("prometheus")
         if binary is None:
             raise RuntimeError("prometheus not found: run tests/run.sh, which installs it")
@@ -127,6 +128,10 @@ class Prometheus:
             "scrape_configs": [{"job_name": "support-monitor",
                                 "static_configs": [{"targets": targets}]}],
         }
+        if token is not None:
+            (self.dir / "monitor-token").write_text(token)
+            config["scrape_configs"][0]["authorization"] = {  # type: ignore[index]
+                "type": "Bearer", "credentials_file": str(self.dir / "monitor-token")}
         if console is not None:
             (self.dir / "console-token").write_text(console[1])
             config["scrape_configs"].append({  # type: ignore[attr-defined]

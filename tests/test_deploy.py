@@ -120,6 +120,27 @@ def test_compose_and_kubernetes_run_the_monitor_with_valid_arguments() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
 
 
+def test_the_monitors_metrics_ask_for_a_token_and_no_secret_is_an_argument() -> None:
+    compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
+    service = compose["services"]["monitor"]
+    args = _monitor_args(service["command"])
+    assert args.metrics_host == "0.0.0.0" and args.metrics_token.startswith("file:/run/secrets/")
+    assert not args.store and "SUPPORT_MONITOR_STORE" in service["environment"]
+    for name, other in compose["services"].items():  # the host publishes on loopback only
+        assert all(str(p).startswith("127.0.0.1:") for p in other.get("ports", [])), name
+    prometheus = _yaml_docs(DEPLOY / "prometheus" / "prometheus.yml")[0]
+    job = next(j for j in prometheus["scrape_configs"] if j["job_name"] == "support-monitor")
+    assert job["authorization"]["credentials_file"].endswith("monitor-metrics-token")
+    docs = _yaml_docs(DEPLOY / "kubernetes" / "support-monitor.yaml")
+    deployment = next(d for d in docs if d["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    args = _monitor_args(container["args"])
+    assert args.metrics_host == "0.0.0.0" and args.metrics_token == "env:METRICS_TOKEN"
+    assert any(e["name"] == "METRICS_TOKEN" and "secretKeyRef" in e["valueFrom"] for e in container["env"])
+    [endpoint] = next(d for d in docs if d["kind"] == "PodMonitor")["spec"]["podMetricsEndpoints"]
+    assert endpoint["authorization"]["credentials"]["key"] == "metrics-token"
+
+
 def test_compose_and_kubernetes_run_the_console_safely() -> None:
     compose = _yaml_docs(DEPLOY / "docker-compose.yml")[0]
     service = compose["services"]["console"]
@@ -202,6 +223,8 @@ def test_prometheus_config_checks(tmp_path: Path) -> None:
     text = text.replace("/etc/prometheus/rules/", str(RULES) + "/")
     (tmp_path / "console-token").write_text("smc_a-token")  # mounted from a secret in production
     text = text.replace("/etc/prometheus/console-token", str(tmp_path / "console-token"))
+    (tmp_path / "monitor-metrics-token").write_text("a-token")
+    text = text.replace("/etc/prometheus/monitor-metrics-token", str(tmp_path / "monitor-metrics-token"))
     config = tmp_path / "prometheus.yml"
     config.write_text(text, encoding="utf-8")
     proc = run("promtool", "check", "config", str(config))

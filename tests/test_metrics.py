@@ -147,6 +147,34 @@ def test_endpoints_serve_metrics_liveness_and_readiness() -> None:
         server.close()
 
 
+def test_metrics_listen_on_loopback_by_default_and_ask_for_the_token() -> None:
+    import socket
+
+    server = Endpoints(Metrics(CollectorRegistry()).registry, Health(), 0, token="s3cret").start()
+    try:
+        assert server._server.server_address[0] == "127.0.0.1"
+        base = f"http://127.0.0.1:{server.port}"
+        assert get(base + "/metrics")[0] == 401
+        for wrong in ("Bearer nope", "s3cret", "Bearer s3cret2", "Basic czNjcmV0"):
+            request = urllib.request.Request(base + "/metrics", headers={"Authorization": wrong})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=5)
+            assert refused.value.code == 401
+        request = urllib.request.Request(base + "/metrics", headers={"Authorization": "Bearer s3cret"})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert answer.status == 200 and b"support_open_escalations" in answer.read()
+        assert get(base + "/healthz")[0] == 200  # probes carry no token
+        # Not reachable on another address of this machine.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))  # no packet sent: picks the outward address
+            outward = probe.getsockname()[0]
+        if not outward.startswith("127."):
+            with pytest.raises(OSError):
+                socket.create_connection((outward, server.port), timeout=2).close()
+    finally:
+        server.close()
+
+
 def test_metrics_port_in_use_is_a_clear_error(sample_path: Path) -> None:
     blocker = Endpoints(CollectorRegistry(), Health(), 0, host="0.0.0.0").start()
     try:

@@ -4,6 +4,7 @@ contract metrics arrive, and every dashboard panel's query runs against it."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from console_helpers import ConsoleServer, make_users, token
 from helpers import run_file
 
 from monitor.ops import dashboards
+
+METRICS_TOKEN = "scrape-me-3f9a"  # the monitor's /metrics asks for it (--metrics-token)
 
 
 @dataclass
@@ -56,8 +59,10 @@ def scraped() -> Iterator[Scraped]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "run", "--input", "-", "--store", "none",
-         "--flags-out", str(tmp / "flags.jsonl"), "--metrics-port", str(port), "--quiet"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+         "--flags-out", str(tmp / "flags.jsonl"), "--metrics-port", str(port), "--quiet",
+         "--metrics-token", "env:MONITOR_METRICS_TOKEN"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "MONITOR_METRICS_TOKEN": METRICS_TOKEN})
     assert proc.stdin is not None
     proc.stdin.write(SAMPLE.read_bytes())
     proc.stdin.flush()  # and keep stdin open: the monitor stays up to be scraped
@@ -75,7 +80,8 @@ def scraped() -> Iterator[Scraped]:
                                strict=True):
         httpx.post(f"{console.url}/api/flags/{f['flag_id']}/{action}", json=body,
                    headers={"Authorization": f"Bearer {bearer}"}).raise_for_status()
-    prom = Prometheus([f"127.0.0.1:{port}"], console=(f"127.0.0.1:{console.port}", bearer))
+    prom = Prometheus([f"127.0.0.1:{port}"], console=(f"127.0.0.1:{console.port}", bearer),
+                      token=METRICS_TOKEN)
     try:
         wait_value(prom, 'up{job="support-monitor"}', 1)
         flags = [json.loads(x) for x in (tmp / "flags.jsonl").read_text().splitlines()]

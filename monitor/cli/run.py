@@ -39,6 +39,9 @@ def main(args: argparse.Namespace) -> int:
             scores_out=args.scores_out, dead_letter_out=args.dead_letter_out,
             store_url=store_arg(args.store), flags_topic=args.flags_topic,
             dead_letter_topic=args.dead_letter_topic, metrics_port=args.metrics_port,
+            metrics_host=args.metrics_host,
+            metrics_token=read_secret(args.metrics_token, "--metrics-token") if args.metrics_token
+            else None,
             dead_letter_raw=args.dead_letter_raw, overwrite=args.overwrite),
         processing=ProcessingConfig(playbook=playbook_file.load(args.playbook),
                                     conversation_ttl_s=args.conversation_ttl,

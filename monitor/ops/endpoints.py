@@ -4,10 +4,15 @@ Liveness is tied to the run loop: the runner beats on every turn, idle ones incl
 so a loop stuck for longer than ``stale_after_s`` answers 503 and an orchestrator
 restarts the process. Readiness is set by the source once it can process (for Kafka:
 partitions assigned and their state rebuilt).
+
+The server binds 127.0.0.1 unless told otherwise; with a token, ``/metrics`` answers only
+a request bearing it (the health endpoints stay open: they tell nothing, and probes
+carry no credentials).
 """
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,8 +53,8 @@ class Endpoints:
     """A small threaded HTTP server; ``port=0`` picks a free port (see ``.port``)."""
 
     def __init__(self, registry: CollectorRegistry, health: Health, port: int,
-                 host: str = "0.0.0.0") -> None:
-        handler = _handler(registry, health)
+                 host: str = "127.0.0.1", token: str | None = None) -> None:
+        handler = _handler(registry, health, token)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self.port: int = self._server.server_address[1]
@@ -65,11 +70,18 @@ class Endpoints:
         self._server.server_close()
 
 
-def _handler(registry: CollectorRegistry, health: Health) -> type[BaseHTTPRequestHandler]:
+def _handler(registry: CollectorRegistry, health: Health,
+             token: str | None) -> type[BaseHTTPRequestHandler]:
+    expected = None if token is None else f"Bearer {token}".encode()
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/metrics":
+                given = self.headers.get("Authorization", "").encode("utf-8", "replace")
+                if expected is not None and not hmac.compare_digest(given, expected):
+                    self._send(401, b"a bearer token is needed for /metrics\n")
+                    return
                 self._send(200, generate_latest(registry), CONTENT_TYPE_LATEST)
             elif path in ("/healthz", "/livez"):
                 ok, text = health.live()
