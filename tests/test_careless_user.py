@@ -169,6 +169,33 @@ def test_a_store_password_never_reaches_the_error(tmp_path: Path, sample_path: P
             assert "S3cretPw" not in out.stderr + out.stdout and "store" in out.stderr
 
 
+def test_what_a_customer_wrote_never_drives_the_terminal(tmp_path: Path) -> None:
+    """Rich markup in a text crashed ``run --pretty`` and ``flags list`` (``[/]``) or made
+    links; ESC sequences reached the terminal. Both from new texts and from a store that
+    an older version wrote."""
+    events, store = tmp_path / "in.jsonl", tmp_path / "s.db"
+    texts = ["叫你们经理来！！！[/] [link=https://evil.example]点这里[/link] [bold red]",
+             "我要投诉！！！叫你们经理来\x1b[2J\x1b]0;PWNED\x07\u202e反转"]
+    events.write_text("".join(json.dumps({"conversation_id": f"t{i}", "message_id": "m1",
+                                          "ts": "2026-11-16T09:00:00+08:00", "role": "customer",
+                                          "text": t, "queue": "售后[/]"}, ensure_ascii=False) + "\n"
+                              for i, t in enumerate(texts)), encoding="utf-8")
+    pretty = cli("run", "--input", str(events), "--store", str(store), "--pretty", "--quiet")
+    assert pretty.returncode == 0, pretty.stderr
+    assert "[/] [link=https://evil.example]点这里[/link]" in pretty.stdout.replace("\n", "")
+    # As an older version stored it: the ESC sequence in the stored text itself.
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE messages SET text_masked = ? WHERE conversation_id = 't1'",
+                     ("叫你们经理来\x1b[2J\x1b]0;PWNED\x07",))
+        conn.execute("UPDATE flags SET excerpt = ? WHERE conversation_id = 't1'", ("\x1b]0;PWNED\x07",))
+        flag_id = conn.execute("SELECT flag_id FROM flags WHERE conversation_id = 't1'").fetchone()[0]
+    for args in (["flags", "list"], ["flags", "show", flag_id]):
+        out = cli(*args, "--store", str(store))
+        assert out.returncode == 0, out.stderr
+        assert "\x1b" not in out.stdout and "\x07" not in out.stdout and "PWNED" in out.stdout
+    assert "[/]" in cli("flags", "list", "--store", str(store)).stdout
+
+
 def test_a_version_1_store_is_migrated(tmp_path: Path, store_url: str) -> None:
     """A store written by the previous version (schema 1, no ``truncated`` column) opens,
     is migrated in place, keeps its rows, and takes new ones."""

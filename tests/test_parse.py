@@ -81,3 +81,14 @@ def test_invalid_fields(change: dict[str, object], reason: str) -> None:
 
 def test_id_of_exactly_128_chars_is_accepted() -> None:
     assert len(parse_record(rec({**GOOD, "message_id": "m" * 128})).message_id) == 128
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("叫你们经理来\x1b[2J\x1b]0;PWNED\x07", "叫你们经理来\ufffd[2J\ufffd]0;PWNED\ufffd"),
+    ("太过分了\u202e了分过太", "太过分了\ufffd了分过太"),
+    ("第一行\r\n第二行\r第三行\t完", "第一行\n第二行\n第三行\t完"),
+    ("a\x00b\x85c\x7fd", "a\ufffdb\ufffdc\ufffdd"),
+    ("普通的一句话，没有控制字符。", "普通的一句话，没有控制字符。"),
+])
+def test_a_text_keeps_no_character_a_screen_would_act_on(text: str, kept: str) -> None:
+    assert parse_record(rec({**GOOD, "text": text})).text == kept

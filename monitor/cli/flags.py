@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.common import store_arg
+from monitor.cli.terminal import shown
 from monitor.config import default_store
 from monitor.io.store import Store
 from monitor.io.store.actions import FlagActions, UnknownFlag
@@ -50,8 +51,8 @@ def _list(args: argparse.Namespace, reader: Reader) -> int:
     for row in rows:
         table.add_row(row["flag_id"], KIND_LABELS.get(row["kind"], row["kind"]), row["severity"],
                       f"{row['conversation_risk']:.2f}",
-                      row["status"] + (f" ({row['taken_by']})" if row["taken_by"] else ""),
-                      row["queue"] or "", row["excerpt"][:60])
+                      shown(row["status"] + (f" ({row['taken_by']})" if row["taken_by"] else "")),
+                      shown(row["queue"] or ""), shown(row["excerpt"][:60]))
     Console().print(table)
     return 0
 
@@ -64,19 +65,19 @@ def _show(args: argparse.Namespace, reader: Reader) -> int:
         print(json.dumps({**flag_json(detail.flag), "messages": [_message(m) for m in detail.messages],
                           "actions": [_action(a) for a in detail.actions]}, ensure_ascii=False))
         return 0
-    console = Console()
+    console = Console(highlight=False)
     f = flag_json(detail.flag)
-    console.print(f"[bold]{KIND_LABELS.get(f['kind'], f['kind'])}[/] {f['severity']} · {f['status']}"
-                  f" · {f['flag_id']}", highlight=False)
-    console.print(f"原因：{'；'.join(r['detail'] for r in f['reasons'])}", highlight=False)
-    console.print(f"建议：{f['suggestion']}", highlight=False)
-    console.print(f"依据：{f['playbook_ref']}", highlight=False)
+    console.print(shown(KIND_LABELS.get(f["kind"], f["kind"]), "bold"),
+                  shown(f" {f['severity']} · {f['status']} · {f['flag_id']}"))
+    console.print(shown(f"原因：{'；'.join(r['detail'] for r in f['reasons'])}"))
+    console.print(shown(f"建议：{f['suggestion']}"))
+    console.print(shown(f"依据：{f['playbook_ref']}"))
     for m in detail.messages:
         mark = "▶" if m["message_id"] == f["message_id"] else " "
-        console.print(f"{mark} {m['role']:<8} {m['text_masked']}", highlight=False, markup=False)
+        console.print(shown(f"{mark} {m['role']:<8} {m['text_masked']}"))
     for a in detail.actions:
-        console.print(f"  {a['action']} {a['outcome']} by {a['actor']}: {a['details'].get('message', '')}",
-                      highlight=False, markup=False)
+        console.print(shown(f"  {a['action']} {a['outcome']} by {a['actor']}: "
+                            f"{a['details'].get('message', '')}"))
     return 0
 
 

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from monitor.records.flags import KIND_LABELS, Flag
 from monitor.records.results import BatchResult
 from monitor.stream.runner import RunStats
 
 _SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
+# What a terminal would act on rather than show: control characters (ESC sequences clear
+# or retitle it) and bidirectional overrides. Parsing replaces them in new texts; a store
+# written before may still hold them.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str, style: str = "") -> Text:
+    """Anything a customer, a producer or the store wrote, as the terminal shows it: as
+    text, never as Rich markup (``[/]`` would raise, ``[link=…]`` would make a link), and
+    without a character the terminal would act on."""
+    return Text(_UNSAFE.sub("\ufffd", text), style=style)
 
 
 class ConsoleFlags:
@@ -36,14 +50,14 @@ def flag_panel(flag: Flag) -> Panel:
     body = Table.grid(padding=(0, 1))
     body.add_column(style="dim", no_wrap=True)
     body.add_column(overflow="fold")
-    body.add_row("消息", f"“{flag.excerpt}”")
-    body.add_row("原因", "；".join(r.detail for r in flag.reasons))
-    body.add_row("建议", flag.suggestion)
-    body.add_row("依据", flag.playbook_ref)
+    body.add_row("消息", shown(f"“{flag.excerpt}”"))
+    body.add_row("原因", shown("；".join(r.detail for r in flag.reasons)))
+    body.add_row("建议", shown(flag.suggestion))
+    body.add_row("依据", shown(flag.playbook_ref))
     body.add_row("分数", f"愤怒 {flag.scores['anger']:.2f} · 紧急 {flag.scores['urgency']:.2f}"
                  f" · 会话风险 {flag.scores['conversation_risk']:.2f}")
-    title = (f"[{style}]{flag.severity.upper()}[/] {KIND_LABELS[flag.kind]} ({flag.kind}) · "
-             f"{flag.conversation_id} / {flag.message_id}")
+    title = Text.assemble((flag.severity.upper(), style), f" {KIND_LABELS[flag.kind]} ({flag.kind}) · ",
+                          shown(f"{flag.conversation_id} / {flag.message_id}"))
     return Panel(body, title=title, title_align="left", border_style=style)
 
 

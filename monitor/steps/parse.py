@@ -54,6 +54,11 @@ _SECONDS = range(MIN_TS_MS // 1000, MAX_TS_MS // 1000)
 # PostgreSQL refuses NUL in text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _BOM = "\ufeff"
+# In a text: control characters but tab and newline, and the bidirectional overrides and
+# isolates. They mean nothing in a chat message, but they act on whatever shows the text:
+# ESC sequences clear or retitle a supervisor's terminal, an RLO reverses what follows,
+# and PostgreSQL refuses NUL. Each becomes U+FFFD (a carriage return a newline).
+_TEXT_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 T = TypeVar("T")
 
@@ -122,8 +127,8 @@ def _event_from(obj: dict[str, Any], record: RawRecord, limits: ParseLimits) -> 
     truncated = len(text) > limits.max_text_chars
     if truncated:
         text = text[: limits.max_text_chars]
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")  # NUL means nothing in chat; stores refuse it
+    if _TEXT_CONTROL.search(text):
+        text = _plain(text)
     return Event(
         conversation_id=conversation_id, message_id=message_id, ts_ms=ts_ms,
         role=cast(Role, role), text=text, channel=channel, agent_id=agent_id,
@@ -142,6 +147,12 @@ def _required(obj: dict[str, Any], name: str, kind: type[T]) -> T:
             "wrong_type", f"{name!r} must be {kind.__name__}, not {type(value).__name__}"
         )
     return value
+
+
+def _plain(text: str) -> str:
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _TEXT_CONTROL.sub("\ufffd", text)
 
 
 def _optional(obj: dict[str, Any], name: str, max_len: int) -> str | None:
