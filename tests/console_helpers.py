@@ -38,13 +38,14 @@ def token(users: Path, name: str) -> str:
 
 
 class ConsoleServer:
-    def __init__(self, store: str, users: Path, tmp: Path) -> None:
+    def __init__(self, store: str, users: Path, tmp: Path, extra: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = (tmp / f"console-{self.port}.log").open("wb")
         env = {**os.environ, "CONSOLE_SECRET": "test-session-secret-0123456789"}
         self.proc = subprocess.Popen([*CMD, "console", "--store", store, "--users", str(users),
-                                      "--port", str(self.port), "--session-secret", "env:CONSOLE_SECRET"],
+                                      "--port", str(self.port), "--session-secret", "env:CONSOLE_SECRET",
+                                      *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         wait_http(self.url + "/healthz")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -199,6 +201,38 @@ def test_a_missed_report_on_a_pseudonymised_message_id(console) -> None:  # type
                       headers={"X-CSRF-Token": csrf},
                       json={"conversation_id": flag["conversation_id"], "kind": "urgent"})
     assert again.status_code == 200 and again.json()["outcome"] == "unchanged", again.text
+
+
+def test_single_sign_on_trusts_the_header_only_from_the_proxy(console, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Off by default (the fixture's console ignores the header); on, only from the
+    proxy's own address, only for a known user, and a post still needs the CSRF token."""
+    server, users = console
+    sso = {"X-Remote-User": "王组长".encode()}  # raw UTF-8, as proxies send it
+    assert httpx.get(server.url + "/", headers=sso).status_code == 303  # off: the login page
+    store = re.sub(r"^.*--store ", "", " ".join(map(str, server.proc.args))).split(" ")[0]
+    trusted = ConsoleServer(store, users, tmp_path, ("--trusted-proxy-header", "X-Remote-User",
+                                                     "--trusted-proxy", "127.0.0.1"))
+    elsewhere = ConsoleServer(store, users, tmp_path, ("--trusted-proxy-header", "X-Remote-User",
+                                                       "--trusted-proxy", "10.9.9.9"))
+    try:
+        page = httpx.get(trusted.url + "/", headers=sso)
+        assert page.status_code == 200 and "王组长" in page.text
+        assert httpx.get(trusted.url + "/", headers={"X-Remote-User": quote("王组长")}).status_code == 200
+        for nobody in ("无此人".encode(), b"%E7%8E", "\u738b".encode("unicode_escape")):
+            assert httpx.get(trusted.url + "/", headers={"X-Remote-User": nobody}).status_code == 303
+        assert httpx.get(trusted.url + "/api/flags").status_code == 401
+        flag = httpx.get(trusted.url + "/api/flags?limit=1", headers=sso).json()["flags"][0]
+        post = httpx.post(f"{trusted.url}/api/flags/{flag['flag_id']}/verdict", headers=sso,
+                          json={"verdict": "confirmed"})
+        assert post.status_code == 403  # no CSRF token: a cross-site form cannot use the header
+        assert httpx.get(elsewhere.url + "/", headers=sso).status_code == 303  # not from the proxy
+    finally:
+        trusted.close()
+        elsewhere.close()
+    half = subprocess.run([sys.executable, "-m", "monitor.cli", "console", "--store", store, "--users",
+                           str(users), "--trusted-proxy-header", "X-Remote-User"],
+                          capture_output=True, text=True, timeout=60)
+    assert half.returncode == 2 and "--trusted-proxy ADDRESS" in half.stderr
 
 
 def test_health_needs_no_login_and_tells_nothing(console) -> None:  # type: ignore[no-untyped-def]

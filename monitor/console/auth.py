@@ -10,12 +10,13 @@ sends it by itself). Failed logins are throttled per user and address.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from starlette.requests import Request
 
@@ -58,7 +59,7 @@ class Auth:
             return Identity(user, "token") if user else None  # a bad token is never a session
         if self.proxy is not None and request.client is not None \
                 and request.client.host in self.proxy.addresses:
-            name = request.headers.get(self.proxy.header)
+            name = _header_text(request.headers.get(self.proxy.header))
             if name:
                 user = self.users.get(name)
                 return Identity(user, "proxy") if user else None
@@ -95,6 +96,21 @@ class Auth:
         expected = request.session.get("csrf")
         given = submitted or request.headers.get(CSRF_HEADER) or ""
         return isinstance(expected, str) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def _header_text(value: str | None) -> str | None:
+    """A user name from a header. HTTP carries bytes (read as Latin-1): proxies send a
+    Chinese name as raw UTF-8 or percent-encoded; both are read back as the name."""
+    if value is None:
+        return None
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+        value = value.encode("latin-1").decode("utf-8")
+    if "%" not in value:
+        return value
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return None  # not a name anybody has
 
 
 class LoginThrottle:
