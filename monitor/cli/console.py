@@ -45,11 +45,11 @@ def _add_user(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from sqlalchemy.engine import make_url
 
     from monitor.console.app import create_app
     from monitor.console.state import ConsoleSettings
     from monitor.io.store import store_url
+    from monitor.io.store.store import shown_url
 
     if args.trusted_proxy_header and not args.trusted_proxy:
         raise UsageError("--trusted-proxy-header needs --trusted-proxy ADDRESS (the proxy's own address)")
@@ -66,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
         proxy=ProxyAuth(args.trusted_proxy_header, frozenset(args.trusted_proxy))
         if args.trusted_proxy_header else None)
     app = create_app(settings)
-    shown = make_url(store_url(settings.store_url)).render_as_string(hide_password=True)
+    shown = shown_url(store_url(settings.store_url))
     print(f"support-monitor console on http://{args.host}:{args.port}/ (store {shown})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=args.access_log,
                 proxy_headers=False, server_header=False)
